@@ -1,0 +1,1 @@
+"""Benchmarks of cravat beside the frameworks it replaces."""

@@ -1,0 +1,42 @@
+"""cravat: resource controllers and a verb responder, declared once."""
+
+import cravat
+
+
+class Ping:
+    def on_get(self, req):
+        return {"ping": "pong"}
+
+
+def _resource(i):
+    name = f"r{i}"
+
+    class R:
+        def index(self, req):
+            return {"items": []}
+
+        def create(self, req, body):
+            return body  # 201 by default
+
+        def show(self, req, id):
+            return {"id": id, "name": name}
+
+        def update(self, req, id, body):
+            return body
+
+        def delete(self, req, id):
+            return None  # 204 by default
+
+        @cravat.action("reboot", status=202)
+        def reboot(self, req, id, body):
+            return None
+
+    return R()
+
+
+def make_app(n):
+    api = cravat.API()
+    api.route("/ping", Ping())
+    for i in range(n):
+        api.resource(f"/v1/r{i}", _resource(i))
+    return api  # the API object is itself the WSGI app

@@ -1,0 +1,1 @@
+"""Deploy: loading apps, the server and the command line."""

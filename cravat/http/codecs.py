@@ -1,0 +1,65 @@
+"""Body codecs: bytes on the wire to Python values and back, with limits.
+
+The JSON codec refuses what a well-behaved client never sends: bytes that are
+not UTF-8, text that is not JSON, and documents nested deeper than the API's
+limit (deep nesting costs the parser stack and every later walker of the body).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cravat.http.errors import BadRequest
+
+JSON = "application/json"
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_decode = json.JSONDecoder().decode
+
+
+def dumps(value: Any) -> bytes:
+    """``{"a": 1}`` -> ``b'{"a":1}'``."""
+    return _encode(value).encode("utf-8")
+
+
+def loads(raw: bytes, max_depth: int) -> Any:
+    """Parse a JSON request body, or raise ``BadRequest`` saying what is wrong with it.
+
+    >>> loads(b'{"server": {"name": "a"}}', max_depth=32)
+    {'server': {'name': 'a'}}
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"Request body is not valid UTF-8: byte {exc.start} is {raw[exc.start:exc.start + 1]!r}.") from None
+    # PERF: a body with no more brackets than the limit cannot nest past it, so
+    # the exact depth walk runs only for the rare body with many brackets.
+    check_depth = text.count("{") + text.count("[") > max_depth
+    try:
+        value = _decode(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"Malformed JSON in request body: {exc.msg} at line {exc.lineno} column {exc.colno}.") from None
+    except RecursionError:
+        raise BadRequest(f"JSON request body is nested more than {max_depth} levels deep.") from None
+    if check_depth and _depth(value) > max_depth:
+        raise BadRequest(f"JSON request body is nested more than {max_depth} levels deep.")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed document, without recursion: ``[[1]]`` -> 2, ``1`` -> 0."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if level > deepest:
+            deepest = level
+        stack.extend((child, level + 1) for child in children)
+    return deepest

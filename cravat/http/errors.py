@@ -1,0 +1,98 @@
+"""HTTP errors that handlers raise; the fault renderer turns them into responses.
+
+An error carries a status, a message meant for the API's user, and any headers
+the status needs (``Allow`` for 405, ``Retry-After`` for 503). It knows nothing
+of the error style: that is the renderer's job, chosen once per API.
+
+>>> raise NotFound("Server 42 could not be found.")
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class HTTPError(Exception):
+    """An HTTP error response. Subclasses fix ``status``; any status can be raised directly.
+
+    >>> HTTPError("Quota exceeded for cores.", status=403).status
+    403
+    """
+
+    status: int = 500
+    default_message: str = "The server has either erred or is incapable of performing the requested operation."
+
+    def __init__(self, message: str | None = None, *, status: int | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        if status is not None:
+            self.status = status
+        self.message = message if message is not None else self.default_message
+        self.headers = dict(headers) if headers else {}
+        super().__init__(self.message)
+
+    @property
+    def title(self) -> str:
+        """The status's reason phrase: 'Not Found' for 404."""
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return "Error"
+
+
+class BadRequest(HTTPError):
+    status = 400
+    default_message = "The request is malformed."
+
+
+class Unauthorized(HTTPError):
+    status = 401
+    default_message = "The request needs authentication."
+
+
+class Forbidden(HTTPError):
+    status = 403
+    default_message = "The request is not allowed."
+
+
+class NotFound(HTTPError):
+    status = 404
+    default_message = "The resource could not be found."
+
+
+class MethodNotAllowed(HTTPError):
+    """405, with the ``Allow`` header the route's verb map computed at start-up."""
+
+    status = 405
+    default_message = "The method is not allowed for this resource."
+
+    def __init__(self, message: str | None = None, *, allow: str) -> None:
+        super().__init__(message, headers={"Allow": allow})
+
+
+class NotAcceptable(HTTPError):
+    status = 406
+    default_message = "The requested version or media type is not available."
+
+
+class Conflict(HTTPError):
+    status = 409
+    default_message = "The request conflicts with the resource's current state."
+
+
+class RequestEntityTooLarge(HTTPError):
+    status = 413
+    default_message = "The request body is too large."
+
+
+class UnsupportedMediaType(HTTPError):
+    status = 415
+    default_message = "The request body's media type is not supported."
+
+
+class InternalServerError(HTTPError):
+    status = 500
+
+
+class ServiceUnavailable(HTTPError):
+    status = 503
+    default_message = "The service is unavailable; try again later."

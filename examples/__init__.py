@@ -1,0 +1,1 @@
+"""Example services built on cravat's public surface."""
