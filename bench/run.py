@@ -272,6 +272,7 @@ class Results:
     us: dict = field(default_factory=dict)        # (scenario, fw) -> median µs
     build_ms: dict = field(default_factory=dict)  # fw -> (make_app, first req)
     broken: dict = field(default_factory=dict)    # (scenario|"build", fw) -> why
+    problems: list = field(default_factory=list)  # check_app findings
 
 
 def run_scenario(scenario, apps, opts, results):
@@ -285,11 +286,16 @@ def run_scenario(scenario, apps, opts, results):
             continue
         batches[name] = batch_size(app, make_environ, opts)
     samples = {name: [] for name in batches}
-    names = list(batches)
     for rep in range(opts.reps):
-        for name in rotated(names, rep):
+        for name in rotated(list(samples), rep):
             count = batches[name]
-            ns = time_batch(apps[name], make_environ, count)
+            try:
+                ns = time_batch(apps[name], make_environ, count)
+            except Exception as e:  # one flaky app must not sink the others
+                results.broken[scenario.name, name] = (
+                    f"raised {type(e).__name__} while timed: {e}")
+                del samples[name]
+                continue
             samples[name].append(ns / count / 1000)
     for name, values in samples.items():
         results.us[scenario.name, name] = statistics.median(values)
@@ -371,7 +377,10 @@ def fmt_us(us):
 
 
 def fmt_ratio(num, den):
-    return "–" if num is None or den is None else f"{num / den:.2f}×"
+    if num is None or den is None:
+        return "–"
+    r = num / den
+    return f"{r:.2f}×" if r < 10 else f"{r:.1f}×" if r < 100 else f"{r:.0f}×"
 
 
 def environment(command):
@@ -425,7 +434,7 @@ def cell_us(results, scenario, name):
 
 def ratio_table(names, results, scenario_names):
     """Each framework's cost as a multiple of the floor and of Falcon."""
-    head = ["scenario"] + [f"{n} ×{FLOOR} / ×{PEER}" for n in names]
+    head = ["scenario"] + names
     rows = []
     for s in scenario_names:
         cells = [s]
@@ -489,7 +498,7 @@ def report(command, names, missing, results, harness, opts):
              f" {harness:.2f} µs per request, included in every figure.",
              "### Per-request cost (median µs)",
              timing_table(names, results, scenario_names),
-             "### Ratio to the floor (raw WSGI) and to Falcon",
+             f"### Ratio to the floor ({FLOOR}) / to {PEER}",
              ratio_table(names, results, scenario_names)]
     if opts.builds:
         parts += [f"### Start-up at N={BUILD_N} ({6 * BUILD_N:,} routes), "
@@ -497,8 +506,9 @@ def report(command, names, missing, results, harness, opts):
                   build_table(names, results)]
     trouble = [f"- {n}: unavailable: {why}" for n, why in missing.items()]
     trouble += [f"- {n} in {s}: {why}" for (s, n), why in results.broken.items()]
+    trouble += [f"- {p}" for p in results.problems]
     if trouble:
-        parts += ["### Not measured", "\n".join(trouble)]
+        parts += ["### Problems (not measured where broken)", "\n".join(trouble)]
     goal_lines = goals(results, scenario_names)
     if goal_lines:
         parts += ["### Goals", "\n".join(goal_lines)]
@@ -520,7 +530,7 @@ def parse_args(argv):
     p.add_argument("--builds", type=int, default=3,
                    help="N=1000 app builds to time per framework; 0 skips (3)")
     p.add_argument("--quick", action="store_true",
-                   help="a rough run in seconds: 5 reps, batches of 300")
+                   help="a rough run: 5 reps, batches of 300, one build")
     p.add_argument("--markdown", metavar="FILE",
                    help="also write the report to FILE")
     opts = p.parse_args(argv)
@@ -533,7 +543,8 @@ def parse_args(argv):
         p.error(f"unknown framework(s) {', '.join(unknown)}; "
                 f"choose from {', '.join(FRAMEWORKS)}")
     if min(opts.reps, opts.batch, opts.budget_ms) < 1 or opts.builds < 0:
-        p.error("--reps, --batch and --budget-ms must be positive")
+        p.error("--reps, --batch and --budget-ms must be positive, "
+                "--builds not negative")
     opts.names = [n for n in FRAMEWORKS if n in names]  # keep column order
     opts.warmup = min(200, opts.batch)
     opts.min_batch = min(20, opts.batch)
@@ -554,7 +565,6 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     opts = parse_args(argv)
     command = command_line(argv)
-    print("\n".join(environment(command)), file=sys.stderr)
     modules, missing = load_modules(opts.names)
     for name, why in missing.items():
         print(f"{name}: unavailable: {why}", file=sys.stderr)
@@ -569,8 +579,8 @@ def main(argv=None):
         if name in missing:
             continue
         for n in sizes:
-            for p in check_app(name, apps[n][name], n):
-                print(f"warning: N={n}: {p}", file=sys.stderr)
+            results.problems += [f"N={n}: {p}"
+                                 for p in check_app(name, apps[n][name], n)]
 
     # Every app stays alive for the whole run (Routes alone holds 19,000
     # routes at N=1000). Freezing them keeps full collections from re-walking
@@ -588,7 +598,8 @@ def main(argv=None):
     print(text)
     if opts.markdown:
         Path(opts.markdown).write_text(text)
-    return 0
+    # The table is printed either way; the status says whether it is whole.
+    return 1 if missing or results.broken or results.problems else 0
 
 
 if __name__ == "__main__":

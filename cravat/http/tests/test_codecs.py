@@ -1,0 +1,47 @@
+import pytest
+
+from cravat.http.codecs import dumps, loads
+from cravat.http.errors import BadRequest
+
+
+def test_a_json_object_is_decoded():
+    assert loads(b'{"server": {"name": "web"}}', max_depth=8) == {"server": {"name": "web"}}
+
+
+def test_encoding_is_compact_utf8():
+    assert dumps({"name": "café", "n": [1, 2]}) == '{"name":"café","n":[1,2]}'.encode()
+
+
+def test_malformed_json_says_where():
+    with pytest.raises(BadRequest) as info:
+        loads(b'{"a": 1,}', max_depth=8)
+    assert info.value.message.startswith("Malformed JSON in request body")
+    assert "line 1 column 9" in info.value.message
+
+
+def test_bytes_that_are_not_utf8_are_refused():
+    with pytest.raises(BadRequest, match="not valid UTF-8: byte 7"):
+        loads(b'{"a": "\xff"}', max_depth=8)
+
+
+def test_nesting_at_the_limit_is_accepted():
+    assert loads(b"[" * 8 + b"]" * 8, max_depth=8) == [[[[[[[[]]]]]]]]
+
+
+def test_nesting_past_the_limit_is_refused():
+    with pytest.raises(BadRequest, match="nested more than 8 levels"):
+        loads(b'{"a":' * 9 + b"1" + b"}" * 9, max_depth=8)
+
+
+def test_many_brackets_side_by_side_are_not_depth():
+    body = b"[" + b",".join([b"[]"] * 100) + b"]"
+    assert len(loads(body, max_depth=4)) == 100
+
+
+def test_nesting_deep_enough_to_exhaust_the_parser_is_a_bad_request():
+    with pytest.raises(BadRequest, match="nested more than 32 levels"):
+        loads(b"[" * 100_000 + b"]" * 100_000, max_depth=32)
+
+
+def test_brackets_inside_strings_do_not_count_as_depth():
+    assert loads(b'{"a": "' + b"[" * 100 + b'"}', max_depth=2) == {"a": "[" * 100}

@@ -1,0 +1,119 @@
+import pytest
+
+from cravat.routing.router import RouteConflict, Router, allowed_methods
+from cravat.routing.template import parse_template
+
+
+def make_router(*routes):
+    router = Router()
+    for method, template, name in routes:
+        router.add(parse_template(template), method, name)
+    return router
+
+
+def test_a_static_path_matches_with_no_values():
+    router = make_router(("GET", "/ping", "ping"))
+    route, values = router.match("/ping")
+    assert route.operations == {"GET": "ping"}
+    assert values == []
+
+
+def test_parameters_are_captured_in_path_order():
+    router = make_router(("GET", "/servers/{server_id}/ips/{id}", "ip"))
+    route, values = router.match("/servers/s1/ips/private")
+    assert route.operations["GET"] == "ip"
+    assert values == ["s1", "private"]
+
+
+def test_a_literal_beats_a_parameter_at_the_same_segment():
+    router = make_router(("GET", "/servers/{id}", "show"), ("GET", "/servers/detail", "detail"))
+    assert router.match("/servers/detail")[0].operations["GET"] == "detail"
+    assert router.match("/servers/other")[0].operations["GET"] == "show"
+
+
+def test_a_dead_end_literal_branch_falls_back_to_the_parameter():
+    router = make_router(("GET", "/a/b/c", "literal"), ("GET", "/a/{x}/d", "param"))
+    route, values = router.match("/a/b/d")
+    assert route.operations["GET"] == "param"
+    assert values == ["b"]
+
+
+def test_a_parameter_pattern_must_match_the_whole_segment():
+    router = make_router(("GET", "/{project_id:[0-9a-f-]+}/servers", "servers"))
+    assert router.match("/abc-123/servers")[1] == ["abc-123"]
+    assert router.match("/abcx/servers") == (None, [])
+
+
+def test_a_parameter_never_matches_an_empty_segment():
+    router = make_router(("GET", "/servers/{id}", "show"))
+    assert router.match("/servers//")[0] is None
+    assert router.match("/servers/")[0] is None
+
+
+def test_trailing_slash_is_not_significant():
+    router = make_router(("GET", "/servers", "index"), ("GET", "/servers/{id}", "show"))
+    assert router.match("/servers/")[0].operations["GET"] == "index"
+    assert router.match("/servers/7/")[1] == ["7"]
+
+
+def test_the_root_route_matches_slash():
+    router = make_router(("GET", "/", "root"))
+    assert router.match("/")[0].operations["GET"] == "root"
+
+
+def test_templates_differing_only_in_parameter_names_share_a_route():
+    router = make_router(("GET", "/servers/{id}", "show"), ("PUT", "/servers/{server_id}", "update"))
+    route, _ = router.match("/servers/1")
+    assert route.operations == {"GET": "show", "PUT": "update"}
+
+
+def test_the_same_method_at_the_same_route_is_a_conflict_naming_both():
+    router = make_router(("GET", "/servers/{id}", "show"))
+    with pytest.raises(RouteConflict) as info:
+        router.add(parse_template("/servers/{server_id}"), "GET", "other")
+    assert "duplicate route GET /servers/{id}" in str(info.value)
+    assert "show" in str(info.value) and "other" in str(info.value)
+
+
+def test_different_patterns_at_the_same_segment_are_ambiguous():
+    router = make_router(("GET", "/things/{id:[0-9]+}", "by_id"))
+    with pytest.raises(RouteConflict) as info:
+        router.add(parse_template("/things/{name}/x"), "GET", "by_name")
+    message = str(info.value)
+    assert "ambiguous routes /things/{id:[0-9]+} and /things/{name}/x" in message
+    assert "segment 2" in message
+
+
+def test_allow_lists_head_with_get_and_always_options():
+    router = make_router(("PUT", "/s/{id}", "u"), ("GET", "/s/{id}", "g"), ("DELETE", "/s/{id}", "d"))
+    assert router.match("/s/1")[0].allow == "GET, HEAD, PUT, DELETE, OPTIONS"
+
+
+def test_allow_without_get_has_no_head():
+    assert allowed_methods({"POST": 1}) == ["POST", "OPTIONS"]
+
+
+def test_allow_puts_unknown_methods_last_in_order():
+    assert allowed_methods({"GET": 1, "REPORT": 2, "COPY": 3}) == ["GET", "HEAD", "OPTIONS", "COPY", "REPORT"]
+
+
+def test_a_miss_is_explained_by_the_refusing_pattern():
+    router = make_router(("GET", "/servers/{id:[0-9]+}", "show"))
+    message = router.explain_miss("/servers/abc")
+    assert "segment 2 'abc' does not match {id:[0-9]+}" in message
+
+
+def test_a_miss_with_no_pattern_involved_says_nothing_matches():
+    router = make_router(("GET", "/servers", "index"))
+    assert router.explain_miss("/flavors") == "No resource matches the path /flavors."
+
+
+def test_lookup_finds_the_right_route_among_thousands():
+    router = Router()
+    for i in range(1000):
+        router.add(parse_template(f"/v1/r{i}"), "GET", f"index{i}")
+        router.add(parse_template(f"/v1/r{i}/{{id}}"), "GET", f"show{i}")
+    route, values = router.match("/v1/r777/abc")
+    assert route.operations["GET"] == "show777"
+    assert values == ["abc"]
+    assert router.match("/v1/r1000/abc")[0] is None
