@@ -6,7 +6,7 @@ server or network in them. Within each repetition the frameworks take turns in
 a rotated order, so drift in the machine (frequency, other load) falls on all
 of them alike; the figure reported is the median over repetitions.
 
-    .venv/bin/python bench/run.py                 # the full run, about a minute
+    .venv/bin/python bench/run.py          # the full run, a minute or so
     .venv/bin/python bench/run.py --quick --only cravat,falcon
 """
 
@@ -32,7 +32,7 @@ if __package__ in (None, ""):
     # the same way it does for a test that imports this module.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# Table column order; the first two are the anchors every figure is compared to.
+# Table column order; the first two are the anchors figures are compared to.
 FRAMEWORKS = {
     "raw": "raw_wsgi",
     "falcon": "falcon_app",
@@ -82,9 +82,12 @@ def api_checks(n):
         col, item = f"/v1/{name}", f"/v1/{name}/{ITEM_ID}"
         checks += [
             (Request("GET", col), Expect(200, json={"items": []})),
-            (Request("POST", col, {"name": "a"}), Expect(201, json={"name": "a"})),
-            (Request("GET", item), Expect(200, json={"id": ITEM_ID, "name": name})),
-            (Request("PUT", item, {"name": "b"}), Expect(200, json={"name": "b"})),
+            (Request("POST", col, {"name": "a"}),
+             Expect(201, json={"name": "a"})),
+            (Request("GET", item),
+             Expect(200, json={"id": ITEM_ID, "name": name})),
+            (Request("PUT", item, {"name": "b"}),
+             Expect(200, json={"name": "b"})),
             (Request("DELETE", item), Expect(204, empty=True)),
             (Request("POST", item + "/action", {"reboot": None}),
              Expect(202, empty=True)),
@@ -373,7 +376,9 @@ def build_apps(modules, sizes, missing):
 # --- the report -----------------------------------------------------------
 
 def fmt_us(us):
-    return f"{us:.2f}" if us < 10 else f"{us:.1f}" if us < 1000 else f"{us:,.0f}"
+    if us < 10:
+        return f"{us:.2f}"
+    return f"{us:.1f}" if us < 1000 else f"{us:,.0f}"
 
 
 def fmt_ratio(num, den):
@@ -453,7 +458,8 @@ def build_table(names, results):
     for n in names:
         if n in results.build_ms:
             made, first = results.build_ms[n]
-            rows.append([n, f"{made:.1f}", f"{first:.1f}", f"{made + first:.1f}"])
+            rows.append([n, f"{made:.1f}", f"{first:.1f}",
+                         f"{made + first:.1f}"])
         elif ("build", n) in results.broken:
             rows.append([n, "broken", "", ""])
     return markdown_table(head, rows)
@@ -469,24 +475,28 @@ def markdown_table(head, rows):
 
 def goals(results, scenario_names):
     """The issue's goals for cravat, each with its figures and a verdict."""
-    us = results.us
-    lines = []
-    beaten = [s for s in scenario_names
-              if (s, FOCUS) in us and (s, PEER) in us and us[s, FOCUS] > us[s, PEER]]
-    compared = [s for s in scenario_names if (s, FOCUS) in us and (s, PEER) in us]
+    us, lines = results.us, []
+    compared = [s for s in scenario_names
+                if (s, FOCUS) in us and (s, PEER) in us]
     if compared:
-        verdict = "PASS" if not beaten else "FAIL (" + ", ".join(beaten) + ")"
-        lines.append(f"- cravat no slower than falcon in every scenario: {verdict}")
+        slower = [s for s in compared if us[s, FOCUS] > us[s, PEER]]
+        verdict = f"FAIL ({', '.join(slower)})" if slower else "PASS"
+        lines.append(f"- {FOCUS} no slower than {PEER} in every scenario: "
+                     f"{verdict}")
     small, large = us.get(("show N=10", FOCUS)), us.get(("show N=1000", FOCUS))
     if small and large:
         growth = large / small - 1
-        lines.append(f"- cravat show N=1000 within 10% of N=10: {growth:+.1%} "
-                     f"({'PASS' if growth <= 0.10 else 'FAIL'})")
+        lines.append(f"- {FOCUS} show N=1000 within 10% of N=10: "
+                     f"{growth:+.1%} ({pass_fail(growth <= 0.10)})")
     if FOCUS in results.build_ms:
         ready = sum(results.build_ms[FOCUS]) / 1000
-        lines.append(f"- cravat app of {6 * BUILD_N:,} routes ready in "
-                     f"< 0.5 s: {ready:.3f} s ({'PASS' if ready < 0.5 else 'FAIL'})")
+        lines.append(f"- {FOCUS} app of {6 * BUILD_N:,} routes ready in "
+                     f"< 0.5 s: {ready:.3f} s ({pass_fail(ready < 0.5)})")
     return lines
+
+
+def pass_fail(ok):
+    return "PASS" if ok else "FAIL"
 
 
 def report(command, names, missing, results, harness, opts):
@@ -505,10 +515,12 @@ def report(command, names, missing, results, harness, opts):
                   f"median of {opts.builds}",
                   build_table(names, results)]
     trouble = [f"- {n}: unavailable: {why}" for n, why in missing.items()]
-    trouble += [f"- {n} in {s}: {why}" for (s, n), why in results.broken.items()]
+    trouble += [f"- {n} in {s}: {why}"
+                for (s, n), why in results.broken.items()]
     trouble += [f"- {p}" for p in results.problems]
     if trouble:
-        parts += ["### Problems (not measured where broken)", "\n".join(trouble)]
+        parts += ["### Problems (not measured where broken)",
+                  "\n".join(trouble)]
     goal_lines = goals(results, scenario_names)
     if goal_lines:
         parts += ["### Goals", "\n".join(goal_lines)]
@@ -571,7 +583,8 @@ def main(argv=None):
 
     results = Results()
     if opts.builds:
-        print(f"timing {opts.builds} builds at N={BUILD_N}...", file=sys.stderr)
+        print(f"timing {opts.builds} builds at N={BUILD_N}...",
+              file=sys.stderr)
         measure_builds(modules, opts, results)
     sizes = sorted({s.n for s in scenarios()})
     apps = build_apps(modules, sizes, missing)
@@ -583,9 +596,10 @@ def main(argv=None):
                                  for p in check_app(name, apps[n][name], n)]
 
     # Every app stays alive for the whole run (Routes alone holds 19,000
-    # routes at N=1000). Freezing them keeps full collections from re-walking
-    # all frameworks' tables, so each pays only for its own per-request garbage,
-    # as in a pre-forking server that freezes after loading the app.
+    # routes at N=1000). Freezing them keeps full collections from
+    # re-walking every framework's tables, so each pays only for its own
+    # per-request garbage, as in a pre-forking server that freezes after
+    # loading the app.
     gc.collect()
     gc.freeze()
     harness = harness_us(opts)

@@ -1,4 +1,4 @@
-"""Pecan: a tree of RestController objects, walked by attribute (Barbican, Ironic).
+"""Pecan: RestController objects walked by attribute, as Barbican and Ironic.
 
 One RestController class per resource is made with ``type()`` at start-up, as
 an app mounting controllers from a list would. Pecan answers a wrong verb with

@@ -87,7 +87,7 @@ def make_app(n):
         verbs = static.get(path)
         args = ()
         if verbs is None:
-            # '/v1/r3/abc' -> ['', 'v1', 'r3', 'abc'], plus 'action' for actions
+            # '/v1/r3/abc' -> ['', 'v1', 'r3', 'abc'] (+ 'action' for actions)
             parts = path.split("/")
             if len(parts) == 4 and parts[1] == "v1" and parts[3]:
                 verbs = members.get(parts[2])
@@ -101,8 +101,9 @@ def make_app(n):
         handlers, allow = verbs
         handler = handlers.get(environ["REQUEST_METHOD"])
         if handler is None:
+            method = environ["REQUEST_METHOD"]
             return _error(start_response, "405 Method Not Allowed",
-                          f"{environ['REQUEST_METHOD']} is not allowed on {path}",
+                          f"{method} is not allowed on {path}",
                           [("Allow", allow)])
         return handler(environ, start_response, *args)
 

@@ -29,7 +29,7 @@ def response(code):
 
 
 def action(name):
-    """Mark a method as the handler of POST {id}/action bodies keyed ``name``."""
+    """Mark a method as handling POST {id}/action bodies keyed ``name``."""
     def decorate(func):
         func.wsgi_action = name
         return func

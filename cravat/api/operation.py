@@ -9,8 +9,9 @@ have, and how to bind the handler's arguments.
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from cravat.http.codecs import JSON
@@ -66,44 +67,74 @@ def compile_operation(name: str, method: str, template: Template, handler: Handl
                       extra: Mapping[str, Any] | None = None) -> Operation:
     """Check ``handler`` against ``template`` and build the operation, or raise ``DeclarationError``."""
     source = source or describe_handler(handler)
+    where = f"{name} ({source})" if source else name
     if not 100 <= status <= 599:
-        raise DeclarationError(f"{name} ({source}): success status {status} is not an HTTP status")
-    headers = tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
-    op = Operation(name=name, method=method.upper(), template=template, handler=handler, status=status,
-                   headers=headers, accepts=tuple(accepts), source=source, actions=actions,
-                   status_line=status_line(status), param_names=template.param_names, extra=extra or {})
+        raise DeclarationError(f"{where}: success status {status} is not an HTTP status")
     if actions is not None:
-        return replace(op, takes_body=True, body_required=True)
-    if handler is None:
-        raise DeclarationError(f"{name}: an operation needs a handler")
-    return replace(op, **_bind(op, handler))
+        binding: dict[str, Any] = {"takes_body": True, "body_required": True}
+    elif handler is None:
+        raise DeclarationError(f"{where}: an operation needs a handler")
+    else:
+        binding = _bind(where, template, handler)
+    headers = tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
+    return Operation(name=name, method=method.upper(), template=template, handler=handler, status=status,
+                     headers=headers, accepts=tuple(accepts), source=source, actions=actions,
+                     status_line=status_line(status), param_names=template.param_names,
+                     extra=extra or {}, **binding)
 
 
-def _bind(op: Operation, handler: Handler) -> dict[str, Any]:
+def _bind(where: str, template: Template, handler: Handler) -> dict[str, Any]:
     """How to call ``handler``: which path parameters it takes and whether it takes ``body``."""
+    first, named, takes_all = _parameters(where, handler)
+    if not first:
+        raise DeclarationError(f"{where}: the handler must take the request as its first argument")
+    path_params = template.param_names
+    for param, has_default in named.items():
+        if param not in path_params and param != "body" and not has_default:
+            raise DeclarationError(
+                f"{where}: the handler takes {param!r}, which is neither a path parameter of "
+                f"{template.text} nor 'body'")
+    passed = tuple(n for n in path_params if n in named)
+    return {
+        "pass_params": None if takes_all or len(passed) == len(path_params) else passed,
+        "takes_body": "body" in named,
+        "body_required": "body" in named and not named["body"],
+    }
+
+
+def _parameters(where: str, handler: Handler) -> tuple[bool, dict[str, bool], bool]:
+    """``(takes a positional first argument, {keyword name: has a default}, takes **kwargs)``.
+
+    PERF: plain functions and methods are read from their code object;
+    ``inspect.signature`` costs ten times as much and dominated building an
+    app of thousands of routes. Anything else (partials, callable objects,
+    ``functools.wraps`` wrappers) goes through ``inspect``.
+    """
+    func = getattr(handler, "__func__", handler)
+    code = getattr(func, "__code__", None)
+    if code is None or hasattr(func, "__wrapped__") or not isinstance(code, types.CodeType):
+        return _parameters_by_inspect(where, handler)
+    skip = 1 if func is not handler else 0  # a bound method's self
+    positional = code.co_varnames[skip:code.co_argcount]
+    kwonly = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+    defaults = len(func.__defaults__ or ())
+    named = {n: i >= len(positional) - defaults for i, n in enumerate(positional[1:], start=1)}
+    named.update((n, n in (func.__kwdefaults__ or {})) for n in kwonly)
+    takes_request = bool(positional) or bool(code.co_flags & inspect.CO_VARARGS)
+    return takes_request, named, bool(code.co_flags & inspect.CO_VARKEYWORDS)
+
+
+def _parameters_by_inspect(where: str, handler: Handler) -> tuple[bool, dict[str, bool], bool]:
     try:
         signature = inspect.signature(handler)
     except (TypeError, ValueError):
-        raise DeclarationError(f"{op}: the handler is not a callable with a signature") from None
+        raise DeclarationError(f"{where}: the handler is not a callable with a signature") from None
     params = list(signature.parameters.values())
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if not params or params[0].kind not in positional:
-        raise DeclarationError(f"{op}: the handler must take the request as its first argument")
-    named = {p.name: p for p in params[1:]
+    named = {p.name: p.default is not inspect.Parameter.empty for p in params[1:]
              if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
     takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
-    for p in named.values():
-        if p.name not in op.param_names and p.name != "body" and p.default is inspect.Parameter.empty:
-            raise DeclarationError(
-                f"{op}: the handler takes {p.name!r}, which is neither a path parameter of "
-                f"{op.template.text} nor 'body'")
-    body = named.get("body")
-    passed = tuple(n for n in op.param_names if n in named)
-    return {
-        "pass_params": None if takes_all or len(passed) == len(op.param_names) else passed,
-        "takes_body": body is not None,
-        "body_required": body is not None and body.default is inspect.Parameter.empty,
-    }
+    return bool(params) and params[0].kind in positional, named, takes_all
 
 
 def describe_handler(handler: Any) -> str:

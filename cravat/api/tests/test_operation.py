@@ -57,3 +57,47 @@ def test_moving_an_operation_rebinds_it_to_the_new_template():
     assert moved.param_names == ("project_id", "id")
     assert moved.pass_params == ("id",)
     assert moved.name == compiled.name
+
+
+def test_keyword_only_parameters_bind_like_any_other():
+    compiled = op(lambda req, *, id, body=None: None)
+    assert compiled.pass_params is None
+    assert compiled.takes_body and not compiled.body_required
+
+
+def test_a_handler_taking_star_args_takes_the_request():
+    assert op(lambda *args, **kw: None).pass_params is None
+
+
+def test_a_bound_method_does_not_count_self():
+    class Controller:
+        def show(self, req, id, body=None):
+            return id
+
+    compiled = op(Controller().show)
+    assert compiled.pass_params is None and not compiled.body_required
+
+
+def test_wrapped_handlers_are_read_through_their_wrapper():
+    import functools
+
+    def show(req, id, body):
+        return id
+
+    @functools.wraps(show)
+    def wrapper(*args, **kwargs):
+        return show(*args, **kwargs)
+
+    assert op(wrapper).body_required
+
+
+def test_callable_objects_and_partials_are_bound_by_their_signature():
+    import functools
+
+    class Handler:
+        def __call__(self, req, id):
+            return id
+
+    assert op(Handler()).pass_params is None
+    partial = op(functools.partial(lambda prefix, req, id, colour=None: None, "p"))
+    assert partial.pass_params is None and not partial.takes_body
