@@ -25,7 +25,7 @@ class Client:
     def request(self, method: str, path: str, *, json: Any = None, body: bytes | str | None = None,
                 content_type: str | None = None, headers: dict[str, str] | None = None,
                 environ: dict[str, Any] | None = None) -> webob.Response:
-        req = webob.Request.blank(path, base_url=self.base_url, environ=environ, method=method.upper())
+        req = webob.Request.blank(path, base_url=self.base_url, method=method.upper())
         if json is not None:
             body = jsonlib.dumps(json)
             content_type = content_type or "application/json"
@@ -37,6 +37,8 @@ class Client:
             del req.content_type
         for name, value in (headers or {}).items():
             req.headers[name] = value
+        # Last, so a test can set what the lines above derive (SCRIPT_NAME, CONTENT_LENGTH, ...).
+        req.environ.update(environ or {})
         return req.get_response(self.app)
 
     def get(self, path: str, **kw: Any) -> webob.Response:

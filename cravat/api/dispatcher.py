@@ -22,6 +22,7 @@ from cravat.http.errors import (
     BadRequest,
     HTTPError,
     InternalServerError,
+    LengthRequired,
     MethodNotAllowed,
     NotFound,
     RequestEntityTooLarge,
@@ -136,6 +137,10 @@ class Dispatcher:
                 raise RequestEntityTooLarge(f"The request body is {size} bytes; the limit is {self._max_body}.")
             raw = environ["wsgi.input"].read(size) if size else b""
         elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            # Reading to the end is safe only where the server promises the input
+            # ends with the body (gunicorn, uWSGI, mod_wsgi); elsewhere it would block.
+            if not environ.get("wsgi.input_terminated"):
+                raise LengthRequired("This server cannot read a chunked request body; send Content-Length.")
             raw = environ["wsgi.input"].read(self._max_body + 1)
             if len(raw) > self._max_body:
                 raise RequestEntityTooLarge(f"The request body is over the limit of {self._max_body} bytes.")

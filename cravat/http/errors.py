@@ -79,6 +79,11 @@ class Conflict(HTTPError):
     default_message = "The request conflicts with the resource's current state."
 
 
+class LengthRequired(HTTPError):
+    status = 411
+    default_message = "The request needs a Content-Length."
+
+
 class RequestEntityTooLarge(HTTPError):
     status = 413
     default_message = "The request body is too large."

@@ -30,6 +30,7 @@ NOVA_FAULT_NAMES = {
     405: "badMethod",
     406: "notAcceptable",
     409: "conflictingRequest",
+    411: "lengthRequired",
     413: "overLimit",
     415: "badMediaType",
     429: "overLimit",

@@ -125,5 +125,5 @@ def test_unknown_top_level_path_is_a_404(client):
     assert "/images" in response.json()["itemNotFound"]["message"]
 
 
-def test_empty_parameter_segment_does_not_match(client):
+def test_empty_segment_does_not_fill_a_parameter(client):
     assert client.get("/items//").status == 404

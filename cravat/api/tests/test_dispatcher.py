@@ -297,3 +297,25 @@ def test_a_path_that_is_not_utf8_is_400(client):
     response = client.get("/servers/%FF")
     assert response.status_code == 400
     assert "not valid UTF-8" in response.json["badRequest"]["message"]
+
+
+def test_a_chunked_body_is_read_where_the_server_terminates_the_input(client):
+    response = client.post("/servers", body=b'{"server": {"name": "c"}}', content_type="application/json",
+                           environ={"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True,
+                                    "CONTENT_LENGTH": ""})
+    assert response.status_code == 201
+    assert response.json == {"server": {"name": "c"}}
+
+
+def test_a_chunked_body_over_the_limit_is_413(client):
+    response = client.post("/servers", body=b'{"a": "' + b"x" * 2000 + b'"}', content_type="application/json",
+                           environ={"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True,
+                                    "CONTENT_LENGTH": ""})
+    assert response.status_code == 413
+
+
+def test_a_chunked_body_the_server_cannot_terminate_is_411(client):
+    response = client.post("/servers", body=b"{}", content_type="application/json",
+                           environ={"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""})
+    assert response.status_code == 411
+    assert "send Content-Length" in response.json["lengthRequired"]["message"]
