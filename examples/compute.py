@@ -29,7 +29,7 @@ class ServerStore:
 
     def add(self, name: str) -> dict[str, Any]:
         server = {"id": str(uuid.uuid4()), "name": name, "status": "ACTIVE",
-                  "addresses": {"private": [{"addr": "10.0.0.%d" % (len(self._servers) + 2), "version": 4}]}}
+                  "addresses": {"private": [{"addr": f"10.0.0.{len(self._servers) + 2}", "version": 4}]}}
         with self._lock:
             self._servers[server["id"]] = server
         return dict(server)

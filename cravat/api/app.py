@@ -108,4 +108,5 @@ def _default_name(template: str) -> str:
 
 
 def _prefixed(template: Template, pattern: str) -> Template:
-    return parse_template("/{project_id:%s}%s" % (pattern, "" if template.text == "/" else template.text))
+    rest = "" if template.text == "/" else template.text
+    return parse_template(f"/{{project_id:{pattern}}}{rest}")

@@ -32,14 +32,16 @@ def loads(raw: bytes, max_depth: int) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadRequest(f"Request body is not valid UTF-8: byte {exc.start} is {raw[exc.start:exc.start + 1]!r}.") from None
+        bad = raw[exc.start:exc.start + 1]
+        raise BadRequest(f"Request body is not valid UTF-8: byte {exc.start} is {bad!r}.") from None
     # PERF: a body with no more brackets than the limit cannot nest past it, so
     # the exact depth walk runs only for the rare body with many brackets.
     check_depth = text.count("{") + text.count("[") > max_depth
     try:
         value = _decode(text)
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"Malformed JSON in request body: {exc.msg} at line {exc.lineno} column {exc.colno}.") from None
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise BadRequest(f"Malformed JSON in request body: {exc.msg} at {where}.") from None
     except RecursionError:
         raise BadRequest(f"JSON request body is nested more than {max_depth} levels deep.") from None
     if check_depth and _depth(value) > max_depth:

@@ -103,5 +103,6 @@ def _parse_segment(template: str, raw: str) -> Segment:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise TemplateError(f"path template {template!r}: the pattern of {{{name}}} is not a valid regex: {exc}") from None
+        raise TemplateError(
+            f"path template {template!r}: the pattern of {{{name}}} is not a valid regex: {exc}") from None
     return Segment(raw, name, pattern)

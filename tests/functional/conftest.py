@@ -4,8 +4,7 @@ Each test module builds its own small API and serves it once for the module:
 
     @pytest.fixture(scope="module")
     def client(serve):
-        with serve(build_api()) as client:
-            yield client
+        return serve(build_api())
 
     def test_ping(client):
         assert client.get("/ping").json() == {"ping": "pong"}
@@ -17,10 +16,10 @@ controls the method, the raw body, every header and the Content-Type exactly.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json as jsonlib
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -118,13 +117,34 @@ class Client:
         return b"".join(chunks)
 
 
-@contextlib.contextmanager
-def _serve(app: WSGIApp) -> Iterator[Client]:
-    with BackgroundServer(app, host="127.0.0.1") as url:
-        yield Client(url)
+class ServerPool:
+    """Real servers on 127.0.0.1, started on demand and all stopped at the end of the session.
+
+    They stop together: each takes up to its poll interval (half a second) to
+    notice a shutdown, which one at a time would be most of the suite's time.
+    """
+
+    def __init__(self) -> None:
+        self._servers: list[BackgroundServer] = []
+
+    def __call__(self, app: WSGIApp) -> Client:
+        server = BackgroundServer(app, host="127.0.0.1")
+        url = server.__enter__()
+        self._servers.append(server)
+        return Client(url)
+
+    def close(self) -> None:
+        stoppers = [threading.Thread(target=server.__exit__, args=(None, None, None))
+                    for server in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="session")
-def serve():
-    """``with serve(app) as client:`` runs ``app`` on a real server on 127.0.0.1 for the block."""
-    return _serve
+def serve() -> Iterator[ServerPool]:
+    """``serve(app)`` runs ``app`` on a real server on 127.0.0.1 and returns a ``Client`` for it."""
+    pool = ServerPool()
+    yield pool
+    pool.close()

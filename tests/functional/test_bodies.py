@@ -31,8 +31,7 @@ def client(serve):
     api = cravat.API(error_style="nova", max_body_size=MAX_BODY, max_json_depth=MAX_DEPTH)
     api.resource("/echo", Echo())
     api.route("/notes", Notes())
-    with serve(api) as client:
-        yield client
+    return serve(api)
 
 
 def bad_request_message(response, name="badRequest", code=400):

@@ -13,8 +13,7 @@ PROJECT = "6f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 @pytest.fixture(scope="module")
 def client(serve):
-    with serve(build_app()) as client:
-        yield client
+    return serve(build_app())
 
 
 def create(client, name="web-1"):

@@ -104,24 +104,21 @@ def client(serve):
     api.resource("/reports", Reports())
     api.resource("/logs", Logs())
     api.resource("/widgets/{widget_id}/parts", Parts(), name="parts")
-    with serve(api) as client:
-        yield client
+    return serve(api)
 
 
 @pytest.fixture(scope="module")
 def optional_project(serve):
     api = cravat.API(error_style="nova", project_id="optional")
     api.resource("/servers", ProjectServers())
-    with serve(api) as client:
-        yield client
+    return serve(api)
 
 
 @pytest.fixture(scope="module")
 def required_project(serve):
     api = cravat.API(error_style="nova", project_id="required")
     api.resource("/servers", ProjectServers())
-    with serve(api) as client:
-        yield client
+    return serve(api)
 
 
 def bad_request_message(response):

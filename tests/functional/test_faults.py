@@ -53,21 +53,19 @@ def with_upstream_request_id(app):
 @pytest.fixture(scope="module", params=["nova", "barbican", "problem"])
 def styled(request, serve):
     """A client of the API in each error style; ``styled.style`` names it."""
-    with serve(build_api(request.param)) as client:
-        client.style = request.param
-        yield client
+    client = serve(build_api(request.param))
+    client.style = request.param
+    return client
 
 
 @pytest.fixture(scope="module")
 def client(serve):
-    with serve(build_api("nova")) as client:
-        yield client
+    return serve(build_api("nova"))
 
 
 @pytest.fixture(scope="module")
 def upstream(serve):
-    with serve(with_upstream_request_id(build_api("problem"))) as client:
-        yield client
+    return serve(with_upstream_request_id(build_api("problem")))
 
 
 def fault_message(style, response, status):

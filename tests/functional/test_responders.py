@@ -29,8 +29,7 @@ def client(serve):
     api = cravat.API(error_style="nova")
     api.route("/buckets/{bucket}/objects/{key}", BucketObject(), name="object")
     api.route("/status", Status())
-    with serve(api) as client:
-        yield client
+    return serve(api)
 
 
 def test_on_get_receives_every_path_parameter(client):

@@ -72,14 +72,12 @@ def build_api():
 
 @pytest.fixture(scope="module")
 def client(serve):
-    with serve(build_api()) as client:
-        yield client
+    return serve(build_api())
 
 
 @pytest.fixture(scope="module")
 def mounted(serve):
-    with serve(mount(PREFIX, build_api())) as client:
-        yield client
+    return serve(mount(PREFIX, build_api()))
 
 
 def test_result_sets_status_and_headers(client):

@@ -47,8 +47,7 @@ def client(serve):
     api.route("/{project_id:[0-9a-f-]+}/volumes", ProjectVolumes(), name="volumes")
     api.route("/flavors/{flavor_id:[0-9]+}", Flavor(), name="flavor")
     api.route("/items/{name}", Item(), name="item")
-    with serve(api) as client:
-        yield client
+    return serve(api)
 
 
 def not_found_message(response):

@@ -31,8 +31,7 @@ def client(serve):
     api = cravat.API(error_style="nova")
     api.resource("/servers", Servers())
     api.route("/jobs", Jobs())
-    with serve(api) as client:
-        yield client
+    return serve(api)
 
 
 def split_head(raw: bytes) -> tuple[bytes, bytes]:
