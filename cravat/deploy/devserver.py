@@ -10,14 +10,43 @@ from __future__ import annotations
 import logging
 import socketserver
 import threading
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from typing import Any
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from cravat.types import WSGIApp
 
 LOG = logging.getLogger(__name__)
 
 
+class _ServerHandler(ServerHandler):
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()
+        # wsgiref adds "Content-Length: 0" to every empty answer; RFC 9110 forbids it on 204 and 304.
+        if self.status[:3] in ("204", "304"):
+            del self.headers["Content-Length"]
+
+
 class _Handler(WSGIRequestHandler):
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        # wsgiref fills in "text/plain" for a request without Content-Type; the app must see none.
+        if self.headers.get("Content-Type") is None:
+            environ.pop("CONTENT_TYPE", None)
+        return environ
+
+    def handle(self) -> None:
+        # wsgiref's own handle(), with the ServerHandler above.
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        handler = _ServerHandler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=False)
+        handler.request_handler = self
+        handler.run(self.server.get_app())
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         LOG.info("%s %s", self.address_string(), format % args)
 

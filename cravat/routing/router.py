@@ -158,18 +158,26 @@ class Router:
 
     def explain_miss(self, path: str) -> str:
         """Why no route matches ``path``, naming a parameter whose pattern refused a segment."""
-        misses: list[tuple[int, str, _ParamEdge]] = []
+        misses: list[tuple[int, str, _ParamEdge, bool]] = []
         segments = path.rstrip("/")[1:].split("/") if path != "/" else [""]
         _descend(self._root, segments, 0, [], misses)
         if not misses:
             return f"No resource matches the path {path}."
-        index, segment, edge = max(misses, key=lambda miss: miss[0])
+        index, segment, edge, beside_literals = max(misses, key=lambda miss: miss[0])
+        if beside_literals:
+            return (f"No resource matches the path {path}: segment {index + 1} {segment!r} is not a known "
+                    f"name there and does not match {edge.segment}.")
         return f"No resource matches the path {path}: segment {index + 1} {segment!r} does not match {edge.segment}."
 
 
 def _descend(node: _Node, segments: list[str], index: int, values: list[str],
-             misses: list[tuple[int, str, _ParamEdge]] | None) -> Route | None:
-    """Depth-first search, literal before parameter; records refused segments in ``misses``."""
+             misses: list[tuple[int, str, _ParamEdge, bool]] | None) -> Route | None:
+    """Depth-first search, literal before parameter.
+
+    ``misses`` collects segments a parameter's pattern refused where no literal
+    took the segment either (a literal that matched is not the pattern's fault),
+    with whether literals stood beside the parameter.
+    """
     if index == len(segments):
         return node.route
     segment = segments[index]
@@ -182,8 +190,8 @@ def _descend(node: _Node, segments: list[str], index: int, values: list[str],
     if edge is None or not segment:
         return None
     if edge.fullmatch is not None and edge.fullmatch(segment) is None:
-        if misses is not None:
-            misses.append((index, segment, edge))
+        if misses is not None and child is None:
+            misses.append((index, segment, edge, bool(node.static)))
         return None
     values.append(segment)
     route = _descend(edge.node, segments, index + 1, values, misses)

@@ -20,7 +20,7 @@ import http.client
 import json as jsonlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,7 +61,8 @@ class Client:
     """An HTTP client for one server, built on ``http.client``.
 
     ``json=`` encodes a body and sets ``Content-Type: application/json``;
-    ``body=`` sends bytes exactly as given, with only the headers passed.
+    ``body=`` sends bytes exactly as given, with only the headers passed (an
+    iterable of bytes is sent chunked).
     """
 
     def __init__(self, base_url: str) -> None:
@@ -71,8 +72,8 @@ class Client:
         self.host = parts.hostname
         self.port = parts.port
 
-    def request(self, method: str, path: str, *, body: bytes | str | None = None, json: Any = _NO_JSON,
-                headers: dict[str, str] | None = None) -> Response:
+    def request(self, method: str, path: str, *, body: bytes | str | Iterable[bytes] | None = None,
+                json: Any = _NO_JSON, headers: dict[str, str] | None = None) -> Response:
         headers = dict(headers or {})
         if json is not _NO_JSON:
             body = jsonlib.dumps(json).encode("utf-8")

@@ -91,6 +91,13 @@ def test_body_at_max_body_size_is_accepted(client):
     assert response.json() == {"got": "x" * (MAX_BODY - 2)}
 
 
+def test_chunked_body_the_server_cannot_terminate_is_411_asking_for_content_length(client):
+    # The development server (wsgiref) hands a chunked body over undecoded and unterminated.
+    response = client.post("/echo", body=iter([b'{"a": 1}']), headers={"Content-Type": "application/json"})
+    message = bad_request_message(response, name="lengthRequired", code=411)
+    assert "Content-Length" in message
+
+
 def test_json_nested_deeper_than_max_json_depth_is_400(client):
     response = client.post("/echo", body=nested(MAX_DEPTH + 1), headers={"Content-Type": "application/json"})
     message = bad_request_message(response)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -97,6 +96,20 @@ def test_routes_with_a_missing_attribute_exits_2_naming_it():
     result = run_cravat("routes", "examples.compute:no_such_app")
     assert result.returncode == 2
     assert "no_such_app" in result.stderr
+
+
+def test_routes_of_an_object_that_is_not_an_api_exits_2_naming_it():
+    result = run_cravat("routes", "examples.compute:Ping")
+    assert result.returncode == 2
+    assert "examples.compute:Ping" in result.stderr
+    assert "not a cravat API" in result.stderr
+
+
+def test_serve_with_a_malformed_bind_exits_2_naming_it():
+    result = run_cravat("serve", "--app", APP, "--bind", "localhost")
+    assert result.returncode == 2
+    assert "'localhost'" in result.stderr
+    assert "HOST:PORT" in result.stderr
 
 
 def test_serve_answers_ping():

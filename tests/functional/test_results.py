@@ -99,8 +99,8 @@ def test_returned_str_is_sent_as_utf8_text(client):
     response = client.get("/greeting")
     assert response.status == 200
     assert response.content_type == "text/plain; charset=UTF-8"
-    assert response.body == "héllo".encode("utf-8")
-    assert response.headers["Content-Length"] == str(len("héllo".encode("utf-8")))
+    assert response.body == "héllo".encode()
+    assert response.headers["Content-Length"] == str(len("héllo".encode()))
 
 
 def test_result_content_type_is_sent(client):
@@ -114,6 +114,13 @@ def test_none_with_204_has_no_body_and_no_content_type(client):
     assert response.status == 204
     assert response.body == b""
     assert response.content_type is None
+
+
+def test_204_has_no_content_length(client):
+    # RFC 9110 section 8.6: a server MUST NOT send Content-Length in a 204.
+    response = client.delete("/things/42")
+    assert response.status == 204
+    assert "Content-Length" not in response.headers
 
 
 def test_none_with_200_has_content_length_0_and_no_content_type(client):

@@ -118,6 +118,12 @@ def test_path_matching_no_route_is_a_404_naming_the_path(client):
     assert "/servers/42/nonexistent" in message
 
 
+def test_404_does_not_blame_a_pattern_beside_a_literal_that_matched(client):
+    # "servers" matched its literal; the root {project_id} pattern is not why /servers/42/nonexistent missed.
+    message = not_found_message(client.get("/servers/42/nonexistent"))
+    assert "'servers' does not match" not in message
+
+
 def test_unknown_top_level_path_is_a_404(client):
     response = client.get("/images")
     assert response.status == 404
@@ -126,3 +132,13 @@ def test_unknown_top_level_path_is_a_404(client):
 
 def test_empty_segment_does_not_fill_a_parameter(client):
     assert client.get("/items//").status == 404
+
+
+def test_query_string_does_not_take_part_in_routing(client):
+    assert client.get("/servers/42?fields=name&limit=1").json() == {"route": "show", "id": "42"}
+
+
+def test_path_that_is_not_utf8_is_400(client):
+    response = client.get("/items/%FF")
+    assert response.status == 400
+    assert "UTF-8" in response.json()["badRequest"]["message"]

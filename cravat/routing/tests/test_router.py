@@ -117,3 +117,14 @@ def test_lookup_finds_the_right_route_among_thousands():
     assert route.operations["GET"] == "show777"
     assert values == ["abc"]
     assert router.match("/v1/r1000/abc")[0] is None
+
+
+def test_a_literal_that_matched_is_not_blamed_on_a_pattern_beside_it():
+    router = make_router(("GET", "/{project_id:[0-9a-f]+}/servers", "p"), ("GET", "/servers/{id}", "show"))
+    assert router.explain_miss("/servers/42/nonexistent") == "No resource matches the path /servers/42/nonexistent."
+
+
+def test_a_refused_segment_beside_literals_says_it_is_not_a_known_name_either():
+    router = make_router(("GET", "/{project_id:[0-9a-f]+}/servers", "p"), ("GET", "/servers", "index"))
+    assert "segment 1 'serverz' is not a known name there and does not match {project_id:[0-9a-f]+}" in \
+        router.explain_miss("/serverz")
