@@ -11,13 +11,18 @@ if TYPE_CHECKING:
     from cravat.routing.urls import URLBuilder
 
 
+#: Where the context filter leaves the request context (user, project, roles, request ids).
+ENV_CONTEXT = "cravat.context"
+
+
 class Request(BaseRequest):
     """A WebOb request (``req.headers``, ``req.GET``, ``req.host_url``, ...) with cravat's additions.
 
     - ``path_params``: the path parameters, ``{"server_id": "42"}``;
     - ``request_id``: the id every response carries in ``x-openstack-request-id``;
     - ``operation``: the operation being run (its name, template, success status);
-    - ``url_for(name, **params)``: an absolute URL for another operation.
+    - ``url_for(name, **params)``: an absolute URL for another operation;
+    - ``context``: the request context the pipeline's context filter built, or None.
     """
 
     def __init__(self, environ: dict[str, Any], *, path_params: dict[str, str], request_id: str,
@@ -42,3 +47,8 @@ class Request(BaseRequest):
         'http://127.0.0.1:8774/v2.1/servers/42'
         """
         return self.application_url + self._urls.path_for(name, params, self.path_params)
+
+    @property
+    def context(self) -> Any:
+        """The request context built by the pipeline's context filter (None without one)."""
+        return self.environ.get(ENV_CONTEXT)
