@@ -13,6 +13,7 @@ at start-up, naming the culprit; a request then costs dict lookups.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -25,6 +26,10 @@ from cravat.routing.router import METHOD_ORDER, Router
 from cravat.routing.template import Template, parse_template
 from cravat.routing.urls import URLBuilder
 from cravat.types import Environ, StartResponse
+from cravat.validation.schemas import open_objects
+from cravat.versions.microversion import APIVersion
+
+LOG = logging.getLogger(__name__)
 
 
 class RouteRow(NamedTuple):
@@ -71,12 +76,38 @@ class API:
             raise DeclarationError(f"operation name {operation.name!r} is used by {existing.source} at "
                                    f"{existing.method} {existing.template.text} and by {operation.source} at "
                                    f"{operation.method} {operation.template.text}; pass name= to tell them apart")
+        self._check_versions(operation)
+        self._check_schemas(operation)
         variants = self._variants(operation)
         for variant in variants:
             self.router.add(variant.template, variant.method, variant)
         for variant in variants:
             self.urls.add(operation.name, variant.template)
         self.operations[operation.name] = operation
+
+    def _check_versions(self, operation: Operation) -> None:
+        ranged = [op for op in operation.implementations() if op.version_range is not None]
+        if not ranged:
+            return
+        settings = self.options.microversions
+        if settings is None:
+            raise DeclarationError(f"{operation}: declares version ranges, but the API has no microversions "
+                                   "(set APIOptions.microversions)")
+        low, high = APIVersion.parse(settings.min_version), APIVersion.parse(settings.max_version)
+        for op in ranged:
+            r = op.version_range
+            if r.low < low or r.low > high or (r.high is not None and r.high > high):
+                raise DeclarationError(f"{op}: version range {r} is outside the API's {low}-{high}")
+
+    def _check_schemas(self, operation: Operation) -> None:
+        for op in operation.implementations():
+            for part in ("body", "query"):
+                for pointer in open_objects(op.schemas.get(part)):
+                    message = (f"{op}: the {part} schema leaves additionalProperties undeclared at {pointer}; "
+                               "say whether unknown properties are allowed")
+                    if self.options.strict_validation:
+                        raise DeclarationError(message)
+                    LOG.warning("%s", message)
 
     def _variants(self, operation: Operation) -> list[Operation]:
         mode = self.options.project_id
@@ -86,16 +117,16 @@ class API:
         return [operation, prefixed] if mode == "optional" else [prefixed]
 
     def route_table(self) -> Iterator[RouteRow]:
-        """Every route, actions expanded, sorted by template then method."""
+        """Every route, actions and version ranges expanded, sorted by template then method."""
         rows = []
         for route in self.router.routes:
             for method, op in route.operations.items():
-                if op.actions is None:
-                    rows.append(RouteRow(method, op.template.text, op, None))
-                else:
-                    rows.extend(RouteRow(method, op.template.text, a, key) for key, a in op.actions.items())
+                keyed = op.actions.items() if op.actions is not None else [(None, op)]
+                for action, leaf in keyed:
+                    rows.extend(RouteRow(method, op.template.text, impl, action) for impl in leaf.implementations())
         order = {m: i for i, m in enumerate(METHOD_ORDER)}
-        rows.sort(key=lambda r: (r.template, order.get(r.method, len(order)), r.action or ""))
+        rows.sort(key=lambda r: (r.template, order.get(r.method, len(order)), r.action or "",
+                                 r.operation.version_range or ()))
         return iter(rows)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:

@@ -23,8 +23,8 @@ from __future__ import annotations
 from typing import Any
 
 from cravat.api.declare import Declaration, declaration
+from cravat.api.declared import declared_operation
 from cravat.api.operation import DeclarationError, Operation, compile_operation, describe_handler
-from cravat.http.codecs import JSON
 from cravat.routing.template import Template, parse_template
 
 # name: (HTTP method, on the member?, default success status)
@@ -66,14 +66,12 @@ def controller_operations(controller: Any, collection: str, name: str, member: s
             if decl.action in actions:
                 raise DeclarationError(f"action {decl.action!r} of {collection} is declared twice: by "
                                        f"{actions[decl.action].source} and {describe_handler(handler)}")
-            actions[decl.action] = compile_operation(
-                op_name, "POST", _join(member_t, "action"), handler,
-                status=decl.status or 200, headers=decl.headers, accepts=decl.accepts or (JSON,))
+            actions[decl.action] = declared_operation(op_name, "POST", _join(member_t, "action"), handler, decl,
+                                                      200, controller)
             continue
         else:
             continue
-        ops.append(compile_operation(op_name, method, template, handler, status=decl.status or default,
-                                     headers=decl.headers, accepts=decl.accepts or (JSON,)))
+        ops.append(declared_operation(op_name, method, template, handler, decl, default, controller))
     if actions:
         ops.append(compile_operation(f"{name}:action", "POST", _join(member_t, "action"), None,
                                      source=f"{type(controller).__module__}.{type(controller).__qualname__}",

@@ -35,6 +35,8 @@ from cravat.http.status import status_line
 from cravat.routing.router import Router
 from cravat.routing.urls import URLBuilder
 from cravat.types import Environ, Headers, StartResponse
+from cravat.versions.microversion import APIVersion
+from cravat.versions.negotiation import Negotiator
 
 LOG = logging.getLogger(__name__)
 
@@ -71,57 +73,100 @@ class Dispatcher:
         self._faults = FaultRenderer(options.error_style)
         self._max_body = options.max_body_size
         self._max_depth = options.max_json_depth
+        self._negotiator = Negotiator(options.microversions) if options.microversions else None
+        self._default_version = self._negotiator.default if self._negotiator else None
+        self._unavailable_status = options.microversions.unavailable_status if options.microversions else 404
+        self._response_validation = options.response_validation
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         request_id = environ.get(ENV_REQUEST_ID) or new_request_id()
-        method = environ["REQUEST_METHOD"]
-        operation = None
+        version = self._default_version
         try:
-            path = environ.get("PATH_INFO") or "/"
-            if not path.isascii():
-                path = _decode_path(path)
-            route, values = self._router.match(path)
-            if route is None:
-                raise NotFound(self._router.explain_miss(path))
-            operation = route.operations.get(method)
-            if operation is None:
-                if method == "HEAD":
-                    operation = route.operations.get("GET")
-                elif method == "OPTIONS":
-                    start_response(_STATUS_200, [("Allow", route.allow), ("Content-Length", "0"),
-                                                 (REQUEST_ID_HEADER, request_id)])
-                    return []
-                if operation is None:
-                    raise MethodNotAllowed(f"The method {method} is not allowed for {path}; "
-                                           f"allowed: {route.allow}.", allow=route.allow)
-            params = dict(zip(operation.param_names, values)) if values else {}
-            req = Request(environ, path_params=params, request_id=request_id, operation=operation,
-                          urls=self._urls)
-            kwargs = params if operation.pass_params is None else {n: params[n] for n in operation.pass_params}
-            if operation.takes_body:
-                body = self._read_body(environ, operation)
-                if operation.actions is not None:
-                    operation = _select_action(operation, body)
-                    req.__dict__["operation"] = operation
-                    kwargs = params if operation.pass_params is None else {
-                        n: params[n] for n in operation.pass_params}
-                if body is not _NO_BODY:
-                    kwargs = {**kwargs, "body": body}
-            result = operation.handler(req, **kwargs)
-            status, headers, payload = self._encode(operation, result, request_id)
+            if self._negotiator is not None:
+                version = self._negotiator.negotiate(environ)
+            status, headers, payload = self._respond(environ, request_id, version)
         except HTTPError as error:
             status, headers, payload = self._faults.render(error, request_id)
         except webob.exc.HTTPException as exc:
             status, headers, payload = self._webob_exception(exc, request_id)
         except Exception:
-            LOG.exception("Unexpected error in %s %s (%s), request %s", method, environ.get("PATH_INFO"),
-                          operation or "no operation", request_id)
+            LOG.exception("Unexpected error in %s %s, request %s", environ.get("REQUEST_METHOD"),
+                          environ.get("PATH_INFO"), request_id)
             status, headers, payload = self._faults.render(InternalServerError(
                 "Unexpected error while handling the request; quote request id "
                 f"{request_id} when reporting it."), request_id)
+        if self._negotiator is not None:
+            headers.extend(self._negotiator.headers(version))
         start_response(status, headers)
         # HEAD answers GET's headers, Content-Length included, without the body.
-        return [payload] if method != "HEAD" else []
+        return [payload] if environ["REQUEST_METHOD"] != "HEAD" else []
+
+    def _respond(self, environ: Environ, request_id: str, version: APIVersion | None) -> tuple[str, Headers, bytes]:
+        """Route, pick the operation, read and check the input, call the handler, encode its answer."""
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO") or "/"
+        if not path.isascii():
+            path = _decode_path(path)
+        route, values = self._router.match(path)
+        if route is None:
+            raise NotFound(self._router.explain_miss(path))
+        operation = route.operations.get(method)
+        if operation is None:
+            if method == "HEAD":
+                operation = route.operations.get("GET")
+            elif method == "OPTIONS":
+                return _STATUS_200, [("Allow", route.allow), ("Content-Length", "0"),
+                                     (REQUEST_ID_HEADER, request_id)], b""
+            if operation is None:
+                raise MethodNotAllowed(f"The method {method} is not allowed for {path}; allowed: {route.allow}.",
+                                       allow=route.allow)
+        params = dict(zip(operation.param_names, values)) if values else {}
+        body = self._read_body(environ, operation) if operation.takes_body else _NO_BODY
+        if operation.actions is not None:
+            operation = _select_action(operation, body)
+        if operation.versions is not None:
+            operation = self._select_version(operation, version)
+        req = Request(environ, path_params=params, request_id=request_id, operation=operation, urls=self._urls,
+                      version=version)
+        kwargs = params if operation.pass_params is None else {n: params[n] for n in operation.pass_params}
+        if operation.takes_body:
+            if body is not _NO_BODY:
+                if operation.validate_body is not None:
+                    body = operation.validate_body(body)
+                kwargs = {**kwargs, "body": body}
+            elif operation.body_required:
+                raise BadRequest(f"{operation.name} needs a request body ({', '.join(operation.accepts)}).")
+        if operation.validate_query is not None:
+            query = operation.validate_query(req.GET)
+            if operation.takes_query:
+                kwargs = {**kwargs, "query": query}
+        elif operation.takes_query:
+            kwargs = {**kwargs, "query": req.GET.mixed()}
+        result = operation.handler(req, **kwargs)
+        if operation.check_response is not None and self._response_validation != "ignore":
+            self._check_response(operation, result)
+        return self._encode(operation, result, request_id)
+
+    def _select_version(self, operation: Operation, version: APIVersion | None) -> Operation:
+        """The implementation whose range holds the request's version, or a 404 (or 406) saying where it is."""
+        for implementation in operation.versions or ():
+            if implementation.version_range.contains(version):  # type: ignore[union-attr, arg-type]
+                return implementation
+        ranges = ", ".join(str(i.version_range) for i in operation.versions or ())
+        raise HTTPError(f"{operation.name} is not available in version {version}; it is in {ranges}.",
+                        status=self._unavailable_status)
+
+    def _check_response(self, operation: Operation, result: Any) -> None:
+        data = result.body if type(result) is Result else result
+        if isinstance(data, webob.Response):
+            return
+        problem = operation.check_response(data)  # type: ignore[misc]
+        if problem is None:
+            return
+        if self._response_validation == "error":
+            LOG.error("Response of %s breaks its schema: %s", operation, problem)
+            raise InternalServerError(f"The response of {operation.name} does not match its schema: {problem}")
+        LOG.warning("Response of %s breaks its schema: %s", operation, problem)
 
     def _read_body(self, environ: Environ, operation: Operation) -> Any:
         """The decoded request body, ``_NO_BODY`` when there is none, or an HTTP error saying why not."""

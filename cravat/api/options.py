@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cravat.http.faults import STYLES
+from cravat.versions.negotiation import Microversions
 
 PROJECT_ID_MODES = (None, "optional", "required")
+RESPONSE_VALIDATION_MODES = ("ignore", "warn", "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +28,21 @@ class APIOptions:
     project_id: str | None = None
     #: The pattern a project id segment must match.
     project_id_pattern: str = "[0-9a-f-]+"
+    #: The API's microversions (service type, min, max, legacy header); None for an unversioned API.
+    microversions: Microversions | None = None
+    #: Request schemas must say, for every object, whether unknown properties are allowed
+    #: (``additionalProperties``): an error at start-up when True, a logged warning when False.
+    strict_validation: bool = True
+    #: What a response that breaks its declared schema does: "ignore", "warn" (log) or "error" (500).
+    response_validation: str = "ignore"
 
     def __post_init__(self) -> None:
         if self.error_style not in STYLES:
             raise ValueError(f"error_style {self.error_style!r} is not one of {', '.join(STYLES)}")
         if self.project_id not in PROJECT_ID_MODES:
             raise ValueError(f"project_id {self.project_id!r} is not one of None, 'optional', 'required'")
+        if self.response_validation not in RESPONSE_VALIDATION_MODES:
+            raise ValueError(f"response_validation {self.response_validation!r} is not one of "
+                             f"{', '.join(RESPONSE_VALIDATION_MODES)}")
         if self.max_body_size < 0 or self.max_json_depth < 1:
             raise ValueError("max_body_size must be >= 0 and max_json_depth >= 1")

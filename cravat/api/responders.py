@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from cravat.api.declare import Declaration, declaration
-from cravat.api.operation import DeclarationError, Operation, compile_operation
-from cravat.http.codecs import JSON
+from cravat.api.declared import declared_operation
+from cravat.api.operation import DeclarationError, Operation
 from cravat.routing.template import parse_template
 
 RESPONDER_METHODS = {
@@ -38,9 +38,7 @@ def responder_operations(responder: Any, template_text: str, name: str) -> list[
         if handler is None:
             continue
         decl = declaration(handler) or Declaration()
-        ops.append(compile_operation(f"{name}:{method.lower()}", method, template, handler,
-                                     status=decl.status or 200, headers=decl.headers,
-                                     accepts=decl.accepts or (JSON,)))
+        ops.append(declared_operation(f"{name}:{method.lower()}", method, template, handler, decl, 200, responder))
     if not ops:
         raise DeclarationError(f"responder {type(responder).__qualname__} mounted at {template_text} has "
                                f"no responders: define one of {', '.join(RESPONDER_METHODS)}")

@@ -43,12 +43,13 @@ def _routes(args: argparse.Namespace) -> int:
 
 
 def format_routes(api: API) -> str:
-    """The route table as aligned text: method, template, operation, success status, handler."""
-    rows = [("METHOD", "TEMPLATE", "OPERATION", "STATUS", "HANDLER")]
+    """The route table as aligned text: method, template, versions, operation, success status, handler."""
+    rows = [("METHOD", "TEMPLATE", "VERSIONS", "OPERATION", "STATUS", "HANDLER")]
     for row in api.route_table():
         op = row.operation
         template = row.template if row.action is None else f'{row.template} {{"{row.action}": ...}}'
-        rows.append((row.method, template, op.name, str(op.status), op.source))
+        versions = str(op.version_range) if op.version_range is not None else "all"
+        rows.append((row.method, template, versions, op.name, str(op.status), op.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows)
 

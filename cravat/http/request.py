@@ -9,6 +9,7 @@ from webob.request import BaseRequest
 if TYPE_CHECKING:
     from cravat.api.operation import Operation
     from cravat.routing.urls import URLBuilder
+    from cravat.versions.microversion import APIVersion
 
 
 #: Where the context filter leaves the request context (user, project, roles, request ids).
@@ -22,11 +23,12 @@ class Request(BaseRequest):
     - ``request_id``: the id every response carries in ``x-openstack-request-id``;
     - ``operation``: the operation being run (its name, template, success status);
     - ``url_for(name, **params)``: an absolute URL for another operation;
-    - ``context``: the request context the pipeline's context filter built, or None.
+    - ``context``: the request context the pipeline's context filter built, or None;
+    - ``version``: the negotiated microversion (``req.version >= "2.40"``), None in an unversioned API.
     """
 
     def __init__(self, environ: dict[str, Any], *, path_params: dict[str, str], request_id: str,
-                 operation: Operation, urls: URLBuilder) -> None:
+                 operation: Operation, urls: URLBuilder, version: APIVersion | None = None) -> None:
         # PERF: BaseRequest.__init__ only re-checks arguments cravat already
         # controls; setting the slots directly halves the cost of a request.
         d = self.__dict__
@@ -35,6 +37,7 @@ class Request(BaseRequest):
         d["request_id"] = request_id
         d["operation"] = operation
         d["_urls"] = urls
+        d["version"] = version
 
     def url_for(self, name: str, **params: Any) -> str:
         """The absolute URL of operation ``name`` as seen by this request's client.

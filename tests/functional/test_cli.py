@@ -75,13 +75,14 @@ def test_routes_prints_the_route_table():
     result = run_cravat("routes", APP)
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines()]
-    assert rows[0] == ["METHOD", "TEMPLATE", "OPERATION", "STATUS", "HANDLER"]
-    assert ["GET", "/servers/{id}", "servers:show", "200", "examples.compute.ServersController.show"] in rows
+    assert rows[0] == ["METHOD", "TEMPLATE", "VERSIONS", "OPERATION", "STATUS", "HANDLER"]
+    assert ["GET", "/servers/{id}", "all", "servers:show", "200", "examples.compute.ServersController.show"] in rows
 
 
 def test_routes_lists_declared_statuses_and_actions():
     lines = run_cravat("routes", APP).stdout.splitlines()
-    assert any(line.split()[:4] == ["POST", "/servers", "servers:create", "202"] for line in lines)
+    assert any(line.split()[:5] == ["POST", "/servers", "2.1-2.4", "servers:create", "202"] for line in lines)
+    assert any(line.split()[:5] == ["POST", "/servers", "2.5-latest", "servers:create", "201"] for line in lines)
     assert any('/servers/{id}/action {"os-stop": ...}' in line and "servers:stop" in line for line in lines)
 
 

@@ -34,7 +34,8 @@ def test_body_is_bound_and_required_unless_it_has_a_default():
 def test_a_parameter_that_is_neither_path_nor_body_is_a_start_up_error():
     with pytest.raises(DeclarationError) as info:
         op(lambda req, id, colour: None)
-    assert "takes 'colour', which is neither a path parameter of /servers/{id} nor 'body'" in str(info.value)
+    assert "takes 'colour', which is neither a path parameter of /servers/{id} nor one of body, query" in \
+        str(info.value)
 
 
 def test_a_handler_must_take_the_request():

@@ -1,0 +1,59 @@
+"""Query strings against a JSON Schema: strings become the types the schema names.
+
+A query string holds only strings; ``?limit=10&all_tenants=true`` checked
+against ``{"limit": {"type": "integer"}, "all_tenants": {"type": "boolean"}}``
+is first coerced to ``{"limit": 10, "all_tenants": True}``. A repeated
+parameter is a list when the schema says ``array``, else the last value wins
+(as WebOb's ``req.GET[name]`` does). A value that will not coerce stays a
+string, so the validator reports the type it should have had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from webob.multidict import MultiDict
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _coerce_one(text: str, kind: Any) -> Any:
+    kinds = kind if isinstance(kind, list) else [kind]
+    for k in kinds:
+        try:
+            if k == "integer":
+                return int(text)
+            if k == "number":
+                return float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            continue
+        if k == "boolean" and text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        if k == "null" and text in ("", "null"):
+            return None
+        if k == "string":
+            return text
+    return text
+
+
+def query_coercer(schema: dict[str, Any]) -> Callable[[MultiDict], dict[str, Any]]:
+    """A function from WebOb's ``req.GET`` to a dict ready for validation, built once per schema."""
+    properties = schema.get("properties") or {}
+    arrays = {name: (prop.get("items") or {}).get("type", "string")
+              for name, prop in properties.items() if prop.get("type") == "array"}
+    scalars = {name: prop.get("type", "string") for name, prop in properties.items() if name not in arrays}
+
+    def coerce(params: MultiDict) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in params:
+            if name in out:
+                continue
+            if name in arrays:
+                out[name] = [_coerce_one(v, arrays[name]) for v in params.getall(name)]
+            else:
+                out[name] = _coerce_one(params.getall(name)[-1], scalars.get(name, "string"))
+        return out
+
+    return coerce

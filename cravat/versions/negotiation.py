@@ -1,0 +1,144 @@
+"""Microversion negotiation: the request's version from its headers, and the headers of the answer.
+
+The request names its version in ``OpenStack-API-Version: <service type> X.Y``
+(or ``latest``), or in an API's legacy header (``X-OpenStack-Nova-API-Version:
+X.Y``). No header means the API's default (its minimum unless configured).
+Every answer, faults included, says which version it speaks and ``Vary`` on
+the headers that chose it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import microversion_parse
+
+from cravat.http.errors import BadRequest, HTTPError, NotAcceptable
+from cravat.types import Environ, Headers
+from cravat.versions.microversion import APIVersion
+
+STANDARD_HEADER = "OpenStack-API-Version"
+_CACHE_LIMIT = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Microversions:
+    """An API's microversion settings.
+
+    >>> Microversions("compute", "2.1", "2.90", legacy_header="X-OpenStack-Nova-API-Version")
+    """
+
+    service_type: str
+    min_version: str
+    max_version: str
+    #: A header older clients send instead of OpenStack-API-Version, if any.
+    legacy_header: str | None = None
+    #: The version of a request that names none; the minimum unless set.
+    default_version: str | None = None
+    #: Status for a request whose version no implementation of its operation covers:
+    #: 404 as Nova answers, or 406.
+    unavailable_status: int = 404
+
+    def __post_init__(self) -> None:
+        low, high = APIVersion.parse(self.min_version), APIVersion.parse(self.max_version)
+        if high < low:
+            raise ValueError(f"microversions of {self.service_type!r}: max {high} is below min {low}")
+        if self.default_version is not None and not low <= APIVersion.parse(self.default_version) <= high:
+            raise ValueError(f"microversions of {self.service_type!r}: default {self.default_version} is outside "
+                             f"{low}-{high}")
+        if self.unavailable_status not in (404, 406):
+            raise ValueError("unavailable_status must be 404 or 406")
+
+
+class Negotiator:
+    """Reads a request's microversion; compiled once per API.
+
+    >>> Negotiator(Microversions("compute", "2.1", "2.90")).negotiate(
+    ...     {"HTTP_OPENSTACK_API_VERSION": "compute 2.40"})
+    APIVersion(2, 40)
+    """
+
+    def __init__(self, settings: Microversions) -> None:
+        self.settings = settings
+        self.service_type = settings.service_type.lower()
+        self.min = APIVersion.parse(settings.min_version)
+        self.max = APIVersion.parse(settings.max_version)
+        self.default = APIVersion.parse(settings.default_version or settings.min_version)
+        self._legacy = settings.legacy_header
+        self._legacy_key = "HTTP_" + self._legacy.upper().replace("-", "_") if self._legacy else None
+        self._vary = STANDARD_HEADER + (f", {self._legacy}" if self._legacy else "")
+        # PERF: clients send a handful of distinct header values; each is parsed
+        # once. The cache is bounded because header values are the client's to choose.
+        self._cache: dict[tuple[str | None, str | None], APIVersion | tuple[int, str]] = {}
+        self._headers: dict[APIVersion, Headers] = {}
+
+    def negotiate(self, environ: Environ) -> APIVersion:
+        """The request's version, or a 400 (malformed header) or 406 (out of range) saying why."""
+        standard = environ.get("HTTP_OPENSTACK_API_VERSION")
+        legacy = environ.get(self._legacy_key) if self._legacy_key else None
+        if standard is None and legacy is None:
+            return self.default
+        key = (standard, legacy)
+        found = self._cache.get(key)
+        if found is None:
+            try:
+                found = self._parse(standard, legacy)
+            except HTTPError as error:
+                found = (error.status, error.message)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = found
+        if type(found) is tuple and not isinstance(found, APIVersion):
+            raise HTTPError(found[1], status=found[0])
+        return found  # type: ignore[return-value]
+
+    def headers(self, version: APIVersion) -> Headers:
+        """The version headers of an answer in ``version``: the standard one, the legacy one, Vary."""
+        headers = self._headers.get(version)
+        if headers is None:
+            headers = [(STANDARD_HEADER, f"{self.settings.service_type} {version}")]
+            if self._legacy:
+                headers.append((self._legacy, str(version)))
+            headers.append(("Vary", self._vary))
+            self._headers[version] = headers
+        return headers
+
+    def _parse(self, standard: str | None, legacy: str | None) -> APIVersion:
+        if standard is not None:
+            ours = [e for e in _entries(standard) if e.split(None, 1)[0].lower() == self.service_type]
+            if len(ours) > 1:
+                raise BadRequest(f"{STANDARD_HEADER} {standard!r} names {len(ours)} versions for "
+                                 f"{self.service_type!r}; send one.")
+            if not ours and legacy is None:
+                raise BadRequest(f"{STANDARD_HEADER} {standard!r} names no version for service type "
+                                 f"{self.service_type!r}; send '{self.service_type} X.Y' or "
+                                 f"'{self.service_type} latest'.")
+        elif legacy is not None and "," in legacy:
+            raise BadRequest(f"{self._legacy} {legacy!r} names more than one version; send one.")
+        headers = {STANDARD_HEADER: standard or "", self._legacy or "": legacy or ""}
+        text = microversion_parse.get_version(headers, self.service_type,
+                                              legacy_headers=[self._legacy] if self._legacy else None)
+        header = STANDARD_HEADER if standard is not None and text is not None else self._legacy
+        if not text:
+            raise BadRequest(f"{header} names no version; send 'X.Y' or 'latest'.")
+        if text == "latest":
+            return self.max
+        try:
+            version = APIVersion.parse(text)
+        except ValueError:
+            raise BadRequest(f"{header} version {text!r} is malformed; send 'X.Y' or 'latest'.") from None
+        if not self.min <= version <= self.max:
+            raise NotAcceptable(f"Version {version} is not supported by the API. Minimum is {self.min} and "
+                                f"maximum is {self.max}.")
+        return version
+
+
+def _entries(header: str) -> list[str]:
+    """``"compute 2.1, identity 3"`` -> ``["compute 2.1", "identity 3"]``; each entry must have two words."""
+    entries = [e.strip() for e in header.split(",") if e.strip()]
+    for entry in entries:
+        if len(entry.split(None, 1)) != 2:
+            raise BadRequest(f"{STANDARD_HEADER} entry {entry!r} is not '<service type> <version>'.")
+    if not entries:
+        raise BadRequest(f"{STANDARD_HEADER} is empty; send '<service type> X.Y'.")
+    return entries
