@@ -164,8 +164,10 @@ class Dispatcher:
         if problem is None:
             return
         if self._response_validation == "error":
+            # The details are the server's own data: they go to the log, not to the client.
             LOG.error("Response of %s breaks its schema: %s", operation, problem)
-            raise InternalServerError(f"The response of {operation.name} does not match its schema: {problem}")
+            raise InternalServerError(f"The response of {operation.name} does not match its schema; "
+                                      "the server log has the details.")
         LOG.warning("Response of %s breaks its schema: %s", operation, problem)
 
     def _read_body(self, environ: Environ, operation: Operation) -> Any:

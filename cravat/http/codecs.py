@@ -8,14 +8,31 @@ limit (deep nesting costs the parser stack and every later walker of the body).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from cravat.http.errors import BadRequest
 
 JSON = "application/json"
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_decode = json.JSONDecoder().decode
+class _NotJSON(ValueError):
+    """A number JSON cannot carry: NaN, Infinity, or a float too large for a double."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise _NotJSON(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotJSON(f"{text[:20]} is too large for a JSON number")
+    return value
+
+
+# allow_nan=False: an answer holding NaN or Infinity would not be JSON; it is a server bug (500).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_decode = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float).decode
 
 
 def dumps(value: Any) -> bytes:
@@ -44,6 +61,8 @@ def loads(raw: bytes, max_depth: int) -> Any:
         raise BadRequest(f"Malformed JSON in request body: {exc.msg} at {where}.") from None
     except RecursionError:
         raise BadRequest(f"JSON request body is nested more than {max_depth} levels deep.") from None
+    except _NotJSON as exc:
+        raise BadRequest(f"Malformed JSON in request body: {exc}.") from None
     if check_depth and _depth(value) > max_depth:
         raise BadRequest(f"JSON request body is nested more than {max_depth} levels deep.")
     return value

@@ -10,11 +10,16 @@ string, so the validator reports the type it should have had.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from webob.multidict import MultiDict
 
+# ASCII only: int() and float() also take '1_000', ' 5', and digits of other scripts.
+_INTEGER = re.compile(r"-?[0-9]+\Z")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -22,13 +27,14 @@ _FALSE = {"false", "0", "no", "off"}
 def _coerce_one(text: str, kind: Any) -> Any:
     kinds = kind if isinstance(kind, list) else [kind]
     for k in kinds:
-        try:
-            if k == "integer":
+        if k == "integer" and _INTEGER.match(text):
+            return int(text)
+        if k == "number" and _NUMBER.match(text):
+            if not any(c in text for c in ".eE"):
                 return int(text)
-            if k == "number":
-                return float(text) if any(c in text for c in ".eE") else int(text)
-        except ValueError:
-            continue
+            number = float(text)
+            if math.isfinite(number):  # 1e999 is no JSON number
+                return number
         if k == "boolean" and text.lower() in _TRUE | _FALSE:
             return text.lower() in _TRUE
         if k == "null" and text in ("", "null"):

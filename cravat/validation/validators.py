@@ -68,7 +68,7 @@ def describe(exc: fastjsonschema.JsonSchemaValueException, part: str) -> str:
     >>> describe(<'data.server.name must be string'>, "body")
     "Invalid input for body field 'server.name': 1 is not of type 'string'."
     """
-    path = _field(exc.path or [])
+    path = _field(exc.name or "data")
     rule, rule_value, value = exc.rule, exc.rule_definition, exc.value
     if rule == "required":
         missing = [k for k in rule_value if not isinstance(value, dict) or k not in value] or list(rule_value)
@@ -82,7 +82,7 @@ def describe(exc: fastjsonschema.JsonSchemaValueException, part: str) -> str:
         names = ", ".join(repr(e) for e in extra[:5])
         return f"Invalid input in {where}: the fields {names} are not allowed."
     detail = _RULES.get(rule)
-    text = detail(value, rule_value) if detail else exc.message.replace("data", "value", 1)
+    text = detail(value, rule_value) if detail else f"{_short(value)} breaks the rule {rule!r}"
     field = f"{part} field '{path}'" if path else f"request {part}"
     return f"Invalid input for {field}: {text}."
 
@@ -91,12 +91,13 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _field(path: list[Any]) -> str:
-    """``['data', 'server', 'networks', '0', 'uuid']`` -> ``server.networks[0].uuid``."""
-    out = ""
-    for step in path[1:]:
-        out += f"[{step}]" if str(step).isdigit() else (f".{step}" if out else str(step))
-    return out
+def _field(name: str) -> str:
+    """``data.server.networks[0].uuid`` -> ``server.networks[0].uuid``.
+
+    fastjsonschema's dotted name marks list indices with brackets, so an object
+    key made of digits stays a key (``metadata.2024``), unlike in ``exc.path``.
+    """
+    return name[4:].lstrip(".") if name.startswith("data") else name
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -74,8 +74,9 @@ class Negotiator:
 
     def negotiate(self, environ: Environ) -> APIVersion:
         """The request's version, or a 400 (malformed header) or 406 (out of range) saying why."""
-        standard = environ.get("HTTP_OPENSTACK_API_VERSION")
-        legacy = environ.get(self._legacy_key) if self._legacy_key else None
+        # An empty header is no header, as Nova and microversion-parse take it.
+        standard = environ.get("HTTP_OPENSTACK_API_VERSION") or None
+        legacy = (environ.get(self._legacy_key) or None) if self._legacy_key else None
         if standard is None and legacy is None:
             return self.default
         key = (standard, legacy)
@@ -105,7 +106,7 @@ class Negotiator:
 
     def _parse(self, standard: str | None, legacy: str | None) -> APIVersion:
         if standard is not None:
-            ours = [e for e in _entries(standard) if e.split(None, 1)[0].lower() == self.service_type]
+            ours = _entries(standard, self.service_type)
             if len(ours) > 1:
                 raise BadRequest(f"{STANDARD_HEADER} {standard!r} names {len(ours)} versions for "
                                  f"{self.service_type!r}; send one.")
@@ -133,12 +134,17 @@ class Negotiator:
         return version
 
 
-def _entries(header: str) -> list[str]:
-    """``"compute 2.1, identity 3"`` -> ``["compute 2.1", "identity 3"]``; each entry must have two words."""
-    entries = [e.strip() for e in header.split(",") if e.strip()]
-    for entry in entries:
-        if len(entry.split(None, 1)) != 2:
+def _entries(header: str, service_type: str) -> list[str]:
+    """The entries of ``header`` for ``service_type``: ``"identity 3, compute 2.1"`` -> ``["compute 2.1"]``.
+
+    Other services' entries are theirs to judge; one of ours without a version is refused.
+    """
+    ours = []
+    for entry in (e.strip() for e in header.split(",")):
+        words = entry.split(None, 1)
+        if not words or words[0].lower() != service_type:
+            continue
+        if len(words) != 2:
             raise BadRequest(f"{STANDARD_HEADER} entry {entry!r} is not '<service type> <version>'.")
-    if not entries:
-        raise BadRequest(f"{STANDARD_HEADER} is empty; send '<service type> X.Y'.")
-    return entries
+        ours.append(entry)
+    return ours

@@ -45,3 +45,14 @@ def test_nesting_deep_enough_to_exhaust_the_parser_is_a_bad_request():
 
 def test_brackets_inside_strings_do_not_count_as_depth():
     assert loads(b'{"a": "' + b"[" * 100 + b'"}', max_depth=2) == {"a": "[" * 100}
+
+
+@pytest.mark.parametrize("body", [b'{"a": NaN}', b'{"a": Infinity}', b'[-Infinity]', b'{"a": 1e999}'])
+def test_numbers_json_cannot_carry_are_refused(body):
+    with pytest.raises(BadRequest, match="Malformed JSON in request body: .*(not a JSON number|too large)"):
+        loads(body, max_depth=8)
+
+
+def test_an_answer_holding_infinity_is_not_encoded():
+    with pytest.raises(ValueError):
+        dumps({"a": float("inf")})

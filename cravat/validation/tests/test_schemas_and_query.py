@@ -47,3 +47,15 @@ def test_values_that_do_not_coerce_stay_strings_for_the_validator_to_refuse():
 
 def test_unknown_parameters_are_kept_for_the_validator_to_judge():
     assert query_coercer(QUERY)(MultiDict([("colour", "red")])) == {"colour": "red"}
+
+
+def test_only_ascii_decimal_digits_make_an_integer():
+    coerce = query_coercer(QUERY)
+    assert coerce(MultiDict([("limit", "1_000")])) == {"limit": "1_000"}
+    assert coerce(MultiDict([("limit", "\u0665")])) == {"limit": "\u0665"}
+    assert coerce(MultiDict([("limit", " 5")])) == {"limit": " 5"}
+    assert coerce(MultiDict([("limit", "-5")])) == {"limit": -5}
+
+
+def test_a_number_too_large_for_json_stays_a_string():
+    assert query_coercer(QUERY)(MultiDict([("ratio", "1e999")])) == {"ratio": "1e999"}

@@ -88,3 +88,20 @@ def test_equal_schemas_compile_once():
 def test_an_invalid_schema_is_an_error_naming_where_it_was_declared():
     with pytest.raises(SchemaError, match="servers:create: the schema is invalid"):
         compile_schema({"type": "object", "properties": {"a": {"type": "strung"}}}, "servers:create")
+
+
+def test_an_object_key_made_of_digits_is_not_shown_as_an_index():
+    schema = {"type": "object", "additionalProperties": {"type": "string"}}
+    with pytest.raises(BadRequest) as info:
+        request_validator({"type": "object", "properties": {"metadata": schema}, "additionalProperties": False},
+                          "x", "body")({"metadata": {"2024": 1}})
+    assert "'metadata.2024'" in info.value.message
+
+
+def test_a_rule_without_its_own_wording_names_the_field_and_the_rule():
+    schema = {"type": "object", "properties": {"labels": {"type": "object", "propertyNames": {"maxLength": 2}}},
+              "additionalProperties": False}
+    with pytest.raises(BadRequest) as info:
+        request_validator(schema, "x", "body")({"labels": {"long": "x"}})
+    assert info.value.message.startswith("Invalid input for body field 'labels': ")
+    assert "breaks the rule 'propertyNames'" in info.value.message

@@ -125,3 +125,11 @@ def test_without_a_legacy_header_only_the_standard_one_is_sent():
 def test_bad_settings_are_refused(settings, complaint):
     with pytest.raises(ValueError, match=complaint):
         Microversions(**{"service_type": "compute", "min_version": "2.1", "max_version": "2.90", **settings})
+
+
+def test_an_empty_header_is_no_header():
+    assert negotiate("") == "2.1"
+
+
+def test_a_malformed_entry_of_another_service_is_not_ours_to_refuse():
+    assert negotiate("identity, compute 2.5") == "2.5"
