@@ -1,0 +1,49 @@
+"""The WSGI module pattern: ``<package>.wsgi:application`` for uWSGI, gunicorn and mod_wsgi.
+
+OpenStack services ship a module that any WSGI server can import, which loads
+the service's paste file. With cravat a service writes two lines::
+
+    # keymanager/wsgi.py
+    from cravat.deploy.wsgi import init_application
+
+    application = init_application("KEYMANAGER_PASTE", default="/etc/keymanager/api-paste.ini")
+
+and is served by ``gunicorn keymanager.wsgi:application``,
+``uwsgi --module keymanager.wsgi:application`` or mod_wsgi's
+``WSGIScriptAlias``. The paste file is the one the environment variable names,
+else ``default``; the application is its ``[composite:main]`` (or
+``[pipeline:main]``, ``[app:main]``) unless ``name`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cravat.deploy.pasteload import PasteLoadError, load_paste_app
+from cravat.types import WSGIApp
+
+
+def paste_file(env_var: str, default: str, environ: dict[str, str] | None = None) -> str:
+    """The paste file to load: ``$env_var`` when set and not empty, else ``default``.
+
+    >>> paste_file("KEYMANAGER_PASTE", "/etc/keymanager/api-paste.ini", {"KEYMANAGER_PASTE": "dev.ini"})
+    'dev.ini'
+    """
+    value = (os.environ if environ is None else environ).get(env_var, "").strip()
+    return value or default
+
+
+def init_application(env_var: str, default: str, name: str = "main",
+                     environ: dict[str, str] | None = None) -> WSGIApp:
+    """The WSGI application from the paste file ``paste_file(env_var, default)`` names.
+
+    Raises :class:`PasteLoadError` (file, section and reason, and which
+    variable chose the file) so the server's log says why the worker did not start.
+    """
+    env = os.environ if environ is None else environ
+    path = paste_file(env_var, default, env)
+    try:
+        return load_paste_app(path, name=name)
+    except PasteLoadError as exc:
+        chosen = f"${env_var}" if env.get(env_var, "").strip() else f"default; ${env_var} is not set"
+        raise PasteLoadError(exc.file, exc.section, f"{exc.reason} (file: {chosen})") from exc
