@@ -126,8 +126,11 @@ class Dispatcher:
             operation = _select_action(operation, body)
         if operation.versions is not None:
             operation = self._select_version(operation, version)
-        req = Request(environ, path_params=params, request_id=request_id, operation=operation, urls=self._urls,
-                      version=version)
+        routing = environ.get("wsgiorg.routing_args")
+        # Named groups a URL map matched in front of this app (?P<region>...) join the path parameters.
+        path_params = {**routing[1], **params} if routing and routing[1] else params
+        req = Request(environ, path_params=path_params, request_id=request_id, operation=operation,
+                      urls=self._urls, version=version)
         kwargs = params if operation.pass_params is None else {n: params[n] for n in operation.pass_params}
         if operation.takes_body:
             if body is not _NO_BODY:

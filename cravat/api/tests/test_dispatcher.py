@@ -319,3 +319,15 @@ def test_a_chunked_body_the_server_cannot_terminate_is_411(client):
                            environ={"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""})
     assert response.status_code == 411
     assert "send Content-Length" in response.json["lengthRequired"]["message"]
+
+
+def test_named_groups_of_a_url_map_in_front_join_the_path_parameters():
+    api = cravat.API()
+
+    class Where:
+        def on_get(self, req, id):
+            return req.path_params
+
+    api.route("/things/{id}", Where())
+    response = Client(api).get("/things/7", environ={"wsgiorg.routing_args": ((), {"region": "east", "id": "x"})})
+    assert response.json == {"region": "east", "id": "7"}
