@@ -6,8 +6,9 @@ server or network in them. Within each repetition the frameworks take turns in
 a rotated order, so drift in the machine (frequency, other load) falls on all
 of them alike; the figure reported is the median over repetitions.
 
-    .venv/bin/python bench/run.py          # the full run, a minute or so
+    .venv/bin/python bench/run.py          # the full run, under two minutes
     .venv/bin/python bench/run.py --quick --only cravat,falcon
+    .venv/bin/python bench/run.py --scenarios create   # the validated create
 """
 
 import argparse
@@ -32,6 +33,7 @@ from bench.checks import (  # noqa: E402 - after the path fix above
     Request,
     _discard_start_response,
     check_app,
+    check_validated_app,
     environ_factory,
     problem,
     scenarios,
@@ -172,19 +174,36 @@ def load_modules(names):
     return modules, missing
 
 
-def build_apps(modules, sizes, missing):
-    """{n: {framework: app}}; a framework whose build fails goes to missing."""
-    apps = {n: {} for n in sizes}
+def build_apps(modules, kinds, missing):
+    """{(validated, n): {framework: app}} for each (validated, n) in `kinds`.
+
+    A framework whose build fails goes to missing. One without
+    make_validated_app (Pecan, Routes) is left out of the validated
+    scenarios, which show '–' for it.
+    """
+    apps = {kind: {} for kind in kinds}
     for name, module in modules.items():
-        for n in sizes:
+        for validated, n in kinds:
+            make = "make_validated_app" if validated else "make_app"
+            if not hasattr(module, make):
+                continue
             try:
-                apps[n][name] = module.make_app(n)
+                apps[validated, n][name] = getattr(module, make)(n)
             except Exception as e:
-                missing[name] = f"make_app({n}) raised {type(e).__name__}: {e}"
+                missing[name] = f"{make}({n}) raised {type(e).__name__}: {e}"
                 for built in apps.values():
                     built.pop(name, None)
                 break
     return apps
+
+
+def check_apps(apps, results):
+    """check_app (or check_validated_app) on every app built, before timing."""
+    for (validated, n), built in apps.items():
+        check = check_validated_app if validated else check_app
+        for name, app in built.items():
+            results.problems += [f"N={n}{' validated' if validated else ''}:"
+                                 f" {p}" for p in check(name, app, n)]
 
 
 # --- command line -----------------------------------------------------------
@@ -203,6 +222,9 @@ def parse_args(argv):
                    help="N=1000 app builds to time per framework; 0 skips (3)")
     p.add_argument("--quick", action="store_true",
                    help="a rough run: 5 reps, batches of 300, one build")
+    p.add_argument("--scenarios", metavar="WORDS",
+                   help="comma-separated words; time only the scenarios whose"
+                   " name holds one of them (e.g. 'create' or 'show,404')")
     p.add_argument("--markdown", metavar="FILE",
                    help="also write the report to FILE")
     opts = p.parse_args(argv)
@@ -218,6 +240,13 @@ def parse_args(argv):
         p.error("--reps, --batch and --budget-ms must be positive, "
                 "--builds not negative")
     opts.names = [n for n in FRAMEWORKS if n in names]  # keep column order
+    words = [w.strip() for w in (opts.scenarios or "").split(",") if w.strip()]
+    chosen = [s for s in scenarios()
+              if not words or any(w in s.name for w in words)]
+    if not chosen:
+        p.error(f"--scenarios {opts.scenarios!r} matches none of: "
+                + ", ".join(s.name for s in scenarios()))
+    opts.scenarios = chosen
     opts.warmup = min(200, opts.batch)
     opts.min_batch = min(20, opts.batch)
     opts.budget_ns = opts.budget_ms * 1_000_000
@@ -246,14 +275,9 @@ def main(argv=None):
         print(f"timing {opts.builds} builds at N={BUILD_N}...",
               file=sys.stderr)
         measure_builds(modules, opts, results)
-    sizes = sorted({s.n for s in scenarios()})
-    apps = build_apps(modules, sizes, missing)
-    for name in list(modules):
-        if name in missing:
-            continue
-        for n in sizes:
-            results.problems += [f"N={n}: {p}"
-                                 for p in check_app(name, apps[n][name], n)]
+    kinds = sorted({(s.validated, s.n) for s in opts.scenarios})
+    apps = build_apps(modules, kinds, missing)
+    check_apps(apps, results)
 
     # Every app stays alive for the whole run (Routes alone holds 19,000
     # routes at N=1000). Freezing them keeps full collections from
@@ -263,9 +287,10 @@ def main(argv=None):
     gc.collect()
     gc.freeze()
     harness = harness_us(opts)
-    for scenario in scenarios():
+    for scenario in opts.scenarios:
         print(f"timing {scenario.name}...", file=sys.stderr)
-        run_scenario(scenario, apps[scenario.n], opts, results)
+        run_scenario(scenario, apps[scenario.validated, scenario.n], opts,
+                     results)
 
     names = [n for n in opts.names if n not in missing]
     text = report(command, names, missing, results, harness, opts)

@@ -20,3 +20,10 @@ def test_the_check_catches_a_wrong_answer():
         return [b"{}"]
 
     assert check_app("broken", broken, n=10)
+
+
+@pytest.mark.parametrize("name", ["raw", "cravat", "falcon", "flask"])
+def test_every_validated_benchmark_app_validates_and_answers_the_whole_api(name):
+    from bench.checks import check_validated_app
+
+    assert check_validated_app(name, load(name).make_validated_app(10), n=10) == []

@@ -1,6 +1,10 @@
 """cravat: resource controllers and a verb responder, declared once."""
 
 import cravat
+from bench.apps.server_schema import SERVER_SCHEMA
+
+#: The validated app's versions: Nova's range; requests ask for 2.40.
+MICROVERSIONS = cravat.Microversions("compute", "2.1", "2.90")
 
 
 class Ping:
@@ -31,12 +35,30 @@ def _resource(i):
         def reboot(self, req, id, body):
             return None
 
-    return R()
+    return R
 
 
 def make_app(n):
     api = cravat.API()
     api.route("/ping", Ping())
     for i in range(n):
-        api.resource(f"/v1/r{i}", _resource(i))
+        api.resource(f"/v1/r{i}", _resource(i)())
     return api  # the API object is itself the WSGI app
+
+
+def _validated_resource(i):
+    class Validated(_resource(i)):
+        @cravat.versioned(cravat.Variant("2.1", body=SERVER_SCHEMA, status=201))
+        def create(self, req, body):
+            return body
+
+    return Validated
+
+
+def make_validated_app(n):
+    """make_app's API with microversions, and create checking SERVER_SCHEMA."""
+    api = cravat.API(microversions=MICROVERSIONS)
+    api.route("/ping", Ping())
+    for i in range(n):
+        api.resource(f"/v1/r{i}", _validated_resource(i)())
+    return api

@@ -2,11 +2,14 @@
 
 Falcon renders its own errors as JSON when the client accepts it, and answers
 a wrong verb with 405 and an Allow header computed when the route was added.
+The validated app checks create with Falcon's own jsonschema decorator.
 """
 
 import falcon
+from falcon.media.validators import jsonschema
 
 from bench.apps.contract import action_name
+from bench.apps.server_schema import SERVER_SCHEMA
 
 
 class Ping:
@@ -21,6 +24,14 @@ class Collection:
     def on_post(self, req, resp):
         resp.media = req.get_media()
         resp.status = falcon.HTTP_201
+
+
+class ValidatedCollection(Collection):
+    # Falcon's decorator runs jsonschema.validate() with a FormatChecker, so
+    # 'format: uuid' is enforced and a bad body is a 400 (MediaValidationError).
+    @jsonschema.validate(req_schema=SERVER_SCHEMA)
+    def on_post(self, req, resp):
+        super().on_post(req, resp)
 
 
 class Member:
@@ -46,9 +57,18 @@ class Action:
 
 
 def make_app(n):
+    return _app(n, Collection())
+
+
+def make_validated_app(n):
+    """make_app, with create checking SERVER_SCHEMA (jsonschema, per request)."""
+    return _app(n, ValidatedCollection())
+
+
+def _app(n, collection):
     app = falcon.App()
     app.add_route("/ping", Ping())
-    collection, action = Collection(), Action()
+    action = Action()
     for i in range(n):
         prefix = f"/v1/r{i}"
         app.add_route(prefix, collection)

@@ -2,15 +2,18 @@
 
 Flask renders HTTP errors as HTML; the error handler below is the one Flask's
 documentation gives for APIs ("Returning API Errors as JSON"), and keeps the
-Allow header werkzeug puts on a 405.
+Allow header werkzeug puts on a 405. Flask has no validation of its own; the
+validated app checks create with a jsonschema validator built at start-up.
 """
 
 import json
 
+import jsonschema
 from flask import Flask, abort, request
 from werkzeug.exceptions import HTTPException
 
 from bench.apps.contract import action_name
+from bench.apps.server_schema import SERVER_SCHEMA
 
 
 def _json_error(e):
@@ -31,6 +34,17 @@ def index():
 
 def create():
     return request.get_json(), 201
+
+
+def _validated_create(validator):
+    def create():
+        body = request.get_json()
+        try:
+            validator.validate(body)
+        except jsonschema.ValidationError as e:
+            abort(400, e.message)
+        return body, 201
+    return create
 
 
 def update(id):
@@ -54,6 +68,18 @@ def _show(name):
 
 
 def make_app(n):
+    return _app(n, create)
+
+
+def make_validated_app(n):
+    """make_app, with create checking SERVER_SCHEMA (jsonschema, formats on)."""
+    cls = jsonschema.validators.validator_for(SERVER_SCHEMA)
+    cls.check_schema(SERVER_SCHEMA)
+    validator = cls(SERVER_SCHEMA, format_checker=cls.FORMAT_CHECKER)
+    return _app(n, _validated_create(validator))
+
+
+def _app(n, create):
     app = Flask(__name__)
     app.register_error_handler(HTTPException, _json_error)
     app.add_url_rule("/ping", "ping", ping, methods=["GET"])

@@ -59,7 +59,7 @@ class Resource:
             try:
                 args["body"] = json.loads(req.body)
             except ValueError:
-                raise webob.exc.HTTPBadRequest("the body is not JSON")
+                raise webob.exc.HTTPBadRequest("the body is not JSON") from None
         if method_name == "action":
             method = self.wsgi_actions.get(action_name(args.get("body")))
             if method is None:
