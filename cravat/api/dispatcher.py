@@ -8,7 +8,7 @@ the way is rendered by the API's fault renderer.
 from __future__ import annotations
 
 import logging
-import os
+import random
 from collections.abc import Iterable
 from typing import Any
 
@@ -52,16 +52,25 @@ _KEPT_HEADERS = ("Allow", "Location", "Retry-After", "WWW-Authenticate")
 def new_request_id() -> str:
     """``req-<uuid4>``, the form OpenStack services and clients expect.
 
-    PERF: formats 16 random bytes itself (version and variant bits set as
-    uuid4 does); ``str(uuid.uuid4())`` costs three times as much, a third of
-    a small request.
+    PERF: the 128 bits come from ``random`` (reseeded after fork), formatted
+    here with uuid4's version and variant digits; ``str(uuid.uuid4())`` costs
+    three times as much, a third of a small request. A request id correlates
+    log lines; it is no secret, so it needs no system entropy.
     """
-    h = os.urandom(16).hex()
+    h = _getrandbits(128).to_bytes(16, "little").hex()
     return f"req-{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
+_getrandbits = random.getrandbits
 # The RFC 4122 variant: the first hex digit of the fourth group is 8, 9, a or b.
 _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+
+
+class _Options(Exception):
+    """The automatic OPTIONS answer: leaves the request path like an error, with the route's Allow."""
+
+    def __init__(self, allow: str) -> None:
+        self.allow = allow
 
 
 class Dispatcher:
@@ -80,18 +89,68 @@ class Dispatcher:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         request_id = environ.get(ENV_REQUEST_ID) or new_request_id()
+        method = environ["REQUEST_METHOD"]
         version = self._default_version
         try:
             if self._negotiator is not None:
                 version = self._negotiator.negotiate(environ)
-            status, headers, payload = self._respond(environ, request_id, version)
+            # Route, and pick the operation by method.
+            path = environ.get("PATH_INFO") or "/"
+            if not path.isascii():
+                path = _decode_path(path)
+            route, values = self._router.match(path)
+            if route is None:
+                raise NotFound(self._router.explain_miss(path))
+            operation = route.operations.get(method)
+            if operation is None:
+                if method == "HEAD":
+                    operation = route.operations.get("GET")
+                elif method == "OPTIONS":
+                    raise _Options(route.allow)
+                if operation is None:
+                    raise MethodNotAllowed(f"The method {method} is not allowed for {path}; "
+                                           f"allowed: {route.allow}.", allow=route.allow)
+            # Read the body, then narrow to the action it names and the implementation of this version.
+            params = dict(zip(operation.param_names, values)) if values else {}
+            body = self._read_body(environ, operation) if operation.takes_body else _NO_BODY
+            if operation.actions is not None:
+                operation = _select_action(operation, body)
+            if operation.versions is not None:
+                operation = self._select_version(operation, version)
+            # Check the input and bind the handler's arguments.
+            kwargs = params if operation.pass_params is None else {n: params[n] for n in operation.pass_params}
+            if operation.takes_body:
+                if body is not _NO_BODY:
+                    if operation.validate_body is not None:
+                        body = operation.validate_body(body)
+                    kwargs = {**kwargs, "body": body}
+                elif operation.body_required:
+                    raise BadRequest(f"{operation.name} needs a request body ({', '.join(operation.accepts)}).")
+            routing = environ.get("wsgiorg.routing_args")
+            # Named groups a URL map matched in front of this app (?P<region>...) join the path parameters.
+            path_params = {**routing[1], **params} if routing and routing[1] else params
+            req = Request(environ, path_params=path_params, request_id=request_id, operation=operation,
+                          urls=self._urls, version=version)
+            if operation.validate_query is not None:
+                query = operation.validate_query(req.GET)
+                if operation.takes_query:
+                    kwargs = {**kwargs, "query": query}
+            elif operation.takes_query:
+                kwargs = {**kwargs, "query": req.GET.mixed()}
+            # Call, and encode the answer.
+            result = operation.handler(req, **kwargs)
+            if operation.check_response is not None and self._response_validation != "ignore":
+                self._check_response(operation, result)
+            status, headers, payload = self._encode(operation, result, request_id)
         except HTTPError as error:
             status, headers, payload = self._faults.render(error, request_id)
+        except _Options as options:
+            status, headers, payload = _STATUS_200, [("Allow", options.allow), ("Content-Length", "0"),
+                                                     (REQUEST_ID_HEADER, request_id)], b""
         except webob.exc.HTTPException as exc:
             status, headers, payload = self._webob_exception(exc, request_id)
         except Exception:
-            LOG.exception("Unexpected error in %s %s, request %s", environ.get("REQUEST_METHOD"),
-                          environ.get("PATH_INFO"), request_id)
+            LOG.exception("Unexpected error in %s %s, request %s", method, environ.get("PATH_INFO"), request_id)
             status, headers, payload = self._faults.render(InternalServerError(
                 "Unexpected error while handling the request; quote request id "
                 f"{request_id} when reporting it."), request_id)
@@ -99,61 +158,17 @@ class Dispatcher:
             headers.extend(self._negotiator.headers(version))
         start_response(status, headers)
         # HEAD answers GET's headers, Content-Length included, without the body.
-        return [payload] if environ["REQUEST_METHOD"] != "HEAD" else []
-
-    def _respond(self, environ: Environ, request_id: str, version: APIVersion | None) -> tuple[str, Headers, bytes]:
-        """Route, pick the operation, read and check the input, call the handler, encode its answer."""
-        method = environ["REQUEST_METHOD"]
-        path = environ.get("PATH_INFO") or "/"
-        if not path.isascii():
-            path = _decode_path(path)
-        route, values = self._router.match(path)
-        if route is None:
-            raise NotFound(self._router.explain_miss(path))
-        operation = route.operations.get(method)
-        if operation is None:
-            if method == "HEAD":
-                operation = route.operations.get("GET")
-            elif method == "OPTIONS":
-                return _STATUS_200, [("Allow", route.allow), ("Content-Length", "0"),
-                                     (REQUEST_ID_HEADER, request_id)], b""
-            if operation is None:
-                raise MethodNotAllowed(f"The method {method} is not allowed for {path}; allowed: {route.allow}.",
-                                       allow=route.allow)
-        params = dict(zip(operation.param_names, values)) if values else {}
-        body = self._read_body(environ, operation) if operation.takes_body else _NO_BODY
-        if operation.actions is not None:
-            operation = _select_action(operation, body)
-        if operation.versions is not None:
-            operation = self._select_version(operation, version)
-        routing = environ.get("wsgiorg.routing_args")
-        # Named groups a URL map matched in front of this app (?P<region>...) join the path parameters.
-        path_params = {**routing[1], **params} if routing and routing[1] else params
-        req = Request(environ, path_params=path_params, request_id=request_id, operation=operation,
-                      urls=self._urls, version=version)
-        kwargs = params if operation.pass_params is None else {n: params[n] for n in operation.pass_params}
-        if operation.takes_body:
-            if body is not _NO_BODY:
-                if operation.validate_body is not None:
-                    body = operation.validate_body(body)
-                kwargs = {**kwargs, "body": body}
-            elif operation.body_required:
-                raise BadRequest(f"{operation.name} needs a request body ({', '.join(operation.accepts)}).")
-        if operation.validate_query is not None:
-            query = operation.validate_query(req.GET)
-            if operation.takes_query:
-                kwargs = {**kwargs, "query": query}
-        elif operation.takes_query:
-            kwargs = {**kwargs, "query": req.GET.mixed()}
-        result = operation.handler(req, **kwargs)
-        if operation.check_response is not None and self._response_validation != "ignore":
-            self._check_response(operation, result)
-        return self._encode(operation, result, request_id)
+        return [payload] if method != "HEAD" else []
 
     def _select_version(self, operation: Operation, version: APIVersion | None) -> Operation:
         """The implementation whose range holds the request's version, or a 404 (or 406) saying where it is."""
+        # PERF: remembered per version; the negotiator admits only the API's range, so this stays small.
+        chosen = operation.by_version.get(version)
+        if chosen is not None:
+            return chosen
         for implementation in operation.versions or ():
             if implementation.version_range.contains(version):  # type: ignore[union-attr, arg-type]
+                operation.by_version[version] = implementation
                 return implementation
         ranges = ", ".join(str(i.version_range) for i in operation.versions or ())
         raise HTTPError(f"{operation.name} is not available in version {version}; it is in {ranges}.",

@@ -61,6 +61,8 @@ class Operation:
     validate_body: Callable[[Any], Any] | None = None
     validate_query: Callable[[Any], Any] | None = None
     check_response: Callable[[Any], str | None] | None = None
+    #: The implementation chosen for each version seen, filled by the dispatcher.
+    by_version: dict[Any, Operation] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:

@@ -68,8 +68,12 @@ def describe(exc: fastjsonschema.JsonSchemaValueException, part: str) -> str:
     >>> describe(<'data.server.name must be string'>, "body")
     "Invalid input for body field 'server.name': 1 is not of type 'string'."
     """
-    path = _field(exc.name or "data")
-    rule, rule_value, value = exc.rule, exc.rule_definition, exc.value
+    name = exc.name or "data"
+    # fastjsonschema's dotted name marks list indices with brackets, so an object key
+    # made of digits stays a key (metadata.2024), unlike in exc.path.
+    path = name[5:] if name[:5] == "data." else ("" if name == "data" else name)
+    rule, value = exc.rule, exc.value
+    rule_value = exc.definition.get(rule) if rule and isinstance(exc.definition, dict) else None
     if rule == "required":
         missing = [k for k in rule_value if not isinstance(value, dict) or k not in value] or list(rule_value)
         return f"Invalid input for {part} field '{_join(path, missing[0])}': the field is required but missing."
@@ -89,15 +93,6 @@ def describe(exc: fastjsonschema.JsonSchemaValueException, part: str) -> str:
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
-
-
-def _field(name: str) -> str:
-    """``data.server.networks[0].uuid`` -> ``server.networks[0].uuid``.
-
-    fastjsonschema's dotted name marks list indices with brackets, so an object
-    key made of digits stays a key (``metadata.2024``), unlike in ``exc.path``.
-    """
-    return name[4:].lstrip(".") if name.startswith("data") else name
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -143,7 +143,8 @@ def test_overlapping_ranges_are_a_start_up_error_naming_the_operation():
     @cravat.versioned(Variant("2.1", "2.10"), Variant("2.5"))
     def create(self, req, body): ...
 
-    with pytest.raises(cravat.DeclarationError, match="things:create .* version ranges 2.1-2.10 and 2.5-latest overlap"):
+    with pytest.raises(cravat.DeclarationError,
+                       match="things:create .* version ranges 2.1-2.10 and 2.5-latest overlap"):
         declare(create)
 
 

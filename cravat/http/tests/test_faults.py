@@ -53,3 +53,23 @@ def test_an_unknown_style_is_refused_at_construction():
 
 def test_an_unknown_status_still_has_a_title():
     assert HTTPError("x", status=599).title == "Error"
+
+
+@pytest.mark.parametrize("style", ["nova", "barbican", "problem"])
+def test_messages_with_quotes_braces_and_non_ascii_survive_the_precompiled_body(style):
+    message = 'Server "7" has {braces}, a \\ backslash, ü and a\nnewline.'
+    _, _, body = FaultRenderer(style).render(NotFound(message), 'req-"1"')
+    decoded = json.loads(body)
+    text = {"nova": lambda d: d["itemNotFound"]["message"], "barbican": lambda d: d["description"],
+            "problem": lambda d: d["detail"]}[style](decoded)
+    assert text == message
+    if style == "problem":
+        assert decoded["request_id"] == 'req-"1"'
+
+
+def test_each_status_gets_its_own_body_from_one_renderer():
+    renderer = FaultRenderer("nova")
+    assert json.loads(renderer.render(NotFound("a"), "r")[2]) == {"itemNotFound": {"code": 404, "message": "a"}}
+    assert json.loads(renderer.render(HTTPError("b", status=409), "r")[2]) == \
+        {"conflictingRequest": {"code": 409, "message": "b"}}
+    assert json.loads(renderer.render(NotFound("c"), "r")[2]) == {"itemNotFound": {"code": 404, "message": "c"}}
