@@ -8,6 +8,7 @@ app with nothing to install, which is what examples and functional tests need.
 from __future__ import annotations
 
 import logging
+import socket
 import socketserver
 import threading
 from typing import Any
@@ -54,6 +55,31 @@ class _Handler(WSGIRequestHandler):
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        """Close with a linger: answering before reading a whole body (411, 413) must not lose the answer.
+
+        Closing a socket with unread input makes the kernel reset the
+        connection, and the client may lose the answer it had not read yet.
+        So stop writing, drain what the client still sends (bounded in bytes
+        and time), then close, as Apache's lingering close does.
+        """
+        try:
+            request.shutdown(socket.SHUT_WR)
+            request.settimeout(_LINGER_SECONDS)
+            drained = 0
+            while drained < _LINGER_BYTES:
+                chunk = request.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except OSError:
+            pass
+        self.close_request(request)
+
+
+_LINGER_SECONDS = 1.0
+_LINGER_BYTES = 1 << 20
 
 
 def make_server(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> ThreadingWSGIServer:
