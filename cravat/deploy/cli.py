@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from cravat.api.app import API
+from cravat.deploy import server
 from cravat.deploy.loading import LoadError, load_object
+from cravat.deploy.pasteload import PasteLoadError
+from cravat.deploy.server import AppSource, ServeError, ServeOptions
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (LoadError, PasteLoadError) as exc:
+        print(f"cravat {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ServeError as exc:
+        print(f"cravat {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cravat", description="Run and inspect cravat services.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -21,17 +34,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     routes.add_argument("app", help="the API, as package.module:attribute")
     routes.set_defaults(run=_routes)
 
-    serve = commands.add_parser("serve", help="serve an API over HTTP")
-    serve.add_argument("--app", required=True, help="the WSGI application, as package.module:attribute")
+    serve = commands.add_parser(
+        "serve", help="serve an application over HTTP",
+        description="Serve a WSGI application on a production server: WORKERS processes of THREADS threads each. "
+                    "SIGTERM drains the requests in flight, then exits; SIGHUP replaces the workers, "
+                    "which load the application again.")
+    what = serve.add_mutually_exclusive_group(required=True)
+    what.add_argument("--paste", metavar="FILE", help="a Paste Deploy INI file to load the application from")
+    what.add_argument("--app", metavar="MODULE:ATTR", help="the WSGI application, as package.module:attribute")
+    serve.add_argument("--name", help="the application in --paste FILE: [composite:NAME], [pipeline:NAME] "
+                                      "or [app:NAME] (default main)")
     serve.add_argument("--bind", default="127.0.0.1:8080", help="HOST:PORT to listen on (default %(default)s)")
+    serve.add_argument("--server", choices=list(server.SERVERS), default=server.DEFAULT_SERVER,
+                       help="the HTTP server (default %(default)s; dev is the stdlib server, for tests)")
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default %(default)s)")
+    serve.add_argument("--threads", type=_positive, default=8, help="threads per worker (default %(default)s)")
+    serve.add_argument("--graceful-timeout", type=_positive, default=30, metavar="SECONDS",
+                       help="how long a worker may finish its requests after SIGTERM or SIGHUP "
+                            "before it is killed (default %(default)s)")
     serve.set_defaults(run=_serve)
-
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except LoadError as exc:
-        print(f"cravat {args.command}: {exc}", file=sys.stderr)
-        return 2
+    return parser
 
 
 def _routes(args: argparse.Namespace) -> int:
@@ -55,38 +77,45 @@ def format_routes(api: API) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from cravat.deploy.devserver import make_server
+    logging.basicConfig(level=logging.INFO, format=server.LOG_FORMAT)
+    options = serve_options(args)
+    app = server.check(options)
+    print(f"cravat: serving {options.source.describe()} on {options.url} with {_concurrency(options)}", flush=True)
+    return server.run(options, app)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = load_object(args.app)
+
+def _concurrency(options: ServeOptions) -> str:
+    """``granian, 2 workers x 8 threads``."""
+    if options.server == "dev":
+        return "dev, 1 process, a thread per connection"
+    workers = f"{options.workers} worker{'s' if options.workers > 1 else ''}"
+    threads = f"{options.threads} thread{'s' if options.threads > 1 else ''}"
+    return f"{options.server}, {workers} x {threads}"
+
+
+def serve_options(args: argparse.Namespace) -> ServeOptions:
+    """The :class:`ServeOptions` that ``cravat serve``'s arguments stand for."""
+    if args.paste is not None:
+        source = AppSource.from_paste(args.paste, args.name or "main")
+    elif args.name is not None:
+        raise LoadError("--name names a section of the --paste file; with --app it has nothing to name")
+    else:
+        source = AppSource.from_spec(args.app)
     host, port = _parse_bind(args.bind)
-    try:
-        server = make_server(app, host, port)
-    except OSError as exc:
-        print(f"cravat serve: cannot listen on {args.bind}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    signal.signal(signal.SIGTERM, lambda *_: _stop(server))
-    print(f"cravat: serving {args.app} on http://{host}:{server.server_port}/", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return ServeOptions(source, host, port, server=args.server, workers=args.workers, threads=args.threads,
+                        graceful_timeout=args.graceful_timeout)
 
 
-def _stop(server: Any) -> None:
-    # shutdown() waits for serve_forever to return, so it must not run on the serving thread.
-    import threading
-
-    threading.Thread(target=server.shutdown, daemon=True).start()
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _parse_bind(bind: str) -> tuple[str, int]:
     host, sep, port = bind.rpartition(":")
-    if not sep or not port.isdigit():
-        raise LoadError(f"--bind {bind!r} is not HOST:PORT")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise LoadError(f"--bind {bind!r} is not HOST:PORT (a port from 1 to 65535)")
     return host.strip("[]") or "127.0.0.1", int(port)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -47,10 +48,18 @@ def get_json(port: int, path: str) -> tuple[int, object]:
 
 
 @contextlib.contextmanager
-def serving(port: int) -> Iterator[subprocess.Popen[str]]:
-    """``cravat serve`` on 127.0.0.1:port, once it answers; killed on the way out whatever happened."""
-    proc = subprocess.Popen([*cravat_command(), "serve", "--app", APP, "--bind", f"127.0.0.1:{port}"],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def serving(port: int, *args: str, app: str = APP, path: str = "/ping",
+            env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    """``cravat serve --app APP ARGS...`` on 127.0.0.1:port, once ``path`` answers.
+
+    It runs in a session of its own, and on the way out, whatever happened,
+    its process group and every process under it are killed: a server's
+    workers are its children and would outlive their main process.
+    """
+    serve_args = ["--app", app] if app else []
+    proc = subprocess.Popen([*cravat_command(), "serve", *serve_args, "--bind", f"127.0.0.1:{port}", *args],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env=None if env is None else {**os.environ, **env})
     try:
         deadline = time.monotonic() + TIMEOUT
         while True:
@@ -58,7 +67,7 @@ def serving(port: int) -> Iterator[subprocess.Popen[str]]:
                 out, err = proc.communicate(timeout=TIMEOUT)
                 pytest.fail(f"cravat serve exited with {proc.returncode} before answering:\n{out}\n{err}")
             try:
-                get_json(port, "/ping")
+                get(port, path)
                 break
             except OSError:
                 if time.monotonic() > deadline:
@@ -66,9 +75,35 @@ def serving(port: int) -> Iterator[subprocess.Popen[str]]:
                 time.sleep(0.05)
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        pids = descendants(proc.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         proc.communicate(timeout=TIMEOUT)
+
+
+def descendants(pid: int) -> set[int]:
+    """The pids of ``pid``'s children, their children, and so on (Linux /proc); none once it is gone."""
+    found: set[int] = set()
+    with contextlib.suppress(FileNotFoundError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                for child in (task / "children").read_text().split():
+                    found |= {int(child)} | descendants(int(child))
+    return found
+
+
+def get(port: int, path: str, timeout: float = 2) -> tuple[int, bytes]:
+    """One GET on a fresh connection: the status and the whole body."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
 
 
 def test_routes_prints_the_route_table():

@@ -1,0 +1,118 @@
+"""Serving on uWSGI: ``--server uwsgi`` runs the ``uwsgi`` binary under this process.
+
+uWSGI has no Python API to embed; it is a C program that embeds Python. So
+``cravat serve`` checks the app and the address, then starts ``uwsgi`` with
+the arguments :func:`uwsgi_args` derives from :class:`ServeOptions`; each
+worker loads the app through :mod:`cravat.deploy.servers.uwsgi_app`, which
+reads its source from ``$CRAVAT_SERVE_APP``.
+
+It is optional: ``pip install 'cravat[uwsgi]'`` compiles it (a C compiler
+and Python's headers are needed). Signals go to ``cravat serve``, which
+passes them on to uWSGI's master:
+
+- SIGTERM or SIGINT: graceful shutdown (``gracefully_kill_them_all``):
+  workers finish the requests they accepted and exit. uWSGI 2.0 waits for
+  them without limit, so after ``graceful_timeout`` cravat kills uWSGI's
+  process group (master and workers).
+- SIGHUP: the app is checked first (:func:`check_source`); if it does not
+  load, the error is logged and uWSGI is not told. Otherwise a graceful
+  reload: workers finish their requests, the master re-execs and new workers
+  build the app again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cravat.deploy.loading import LoadError
+from cravat.deploy.server import AppSource, ServeError, ServeOptions, check_source, exit_with_parent
+from cravat.types import WSGIApp
+
+LOG = logging.getLogger(__name__)
+
+#: The environment variable that hands the app's source to the workers.
+SOURCE_VARIABLE = "CRAVAT_SERVE_APP"
+
+
+def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
+    binary = find_uwsgi()
+    env = dict(os.environ, **{SOURCE_VARIABLE: options.source.to_json()})
+    # Its own process group: the kill after the graceful timeout must reach the workers, which
+    # outlive a killed master while a request runs; and a terminal's Ctrl-C reaches only cravat,
+    # which makes it a graceful stop. If cravat is killed, uWSGI gets its brutal shutdown (SIGINT):
+    # with no one left to bound a graceful one, that can hang on a worker still starting.
+    master = subprocess.Popen([binary, *uwsgi_args(options)], env=env, process_group=0,
+                              preexec_fn=functools.partial(exit_with_parent, os.getpid(), signal.SIGINT))
+    return _supervise(master, options.source, options.graceful_timeout)
+
+
+def _supervise(master: subprocess.Popen, source: AppSource, graceful_timeout: float) -> int:
+    """Pass SIGTERM, SIGINT and SIGHUP on to uWSGI, and bound the graceful stop; the exit status."""
+    stop_by: list[float] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if not stop_by:
+            stop_by.append(time.monotonic() + graceful_timeout)
+            master.send_signal(signal.SIGTERM)
+
+    def reload(signum: int, frame: object) -> None:
+        try:
+            check_source(source)
+        except LoadError as exc:
+            LOG.error("SIGHUP: not reloading, the workers go on serving the app they have: %s", exc)
+            return
+        master.send_signal(signal.SIGHUP)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
+    while master.poll() is None:
+        if stop_by and time.monotonic() > stop_by[0]:
+            os.killpg(master.pid, signal.SIGKILL)
+            master.wait()
+            break
+        time.sleep(0.1)
+    return 0 if stop_by else master.returncode
+
+
+def find_uwsgi() -> str:
+    """The ``uwsgi`` beside this Python (built for it by pip), else the first on ``PATH``."""
+    beside = Path(sys.executable).parent / "uwsgi"
+    found = str(beside) if beside.exists() else shutil.which("uwsgi")
+    if not found:
+        raise ServeError("uWSGI is not installed: pip install 'cravat[uwsgi]' (it compiles; needs a C compiler)")
+    return found
+
+
+def uwsgi_args(options: ServeOptions, cwd: str | None = None) -> list[str]:
+    """The ``uwsgi`` command line for ``options`` (without the program name)."""
+    grace = str(options.graceful_timeout)
+    return [
+        "--strict",  # an unknown option is an error, not a warning
+        "--master",
+        "--http-socket", options.address,
+        "--processes", str(options.workers),
+        "--threads", str(options.threads),
+        "--enable-threads",
+        # Each worker builds the app after the fork, and again on reload.
+        "--lazy-apps",
+        "--need-app",
+        "--single-interpreter",
+        "--chdir", cwd or os.getcwd(),
+        "--virtualenv", sys.prefix,
+        "--module", "cravat.deploy.servers.uwsgi_app:application",
+        # uWSGI's SIGTERM is a brutal reload by default; this makes it a graceful shutdown.
+        "--die-on-term",
+        "--hook-master-start", "unix_signal:15 gracefully_kill_them_all",
+        "--worker-reload-mercy", grace,
+        "--reload-mercy", grace,
+        "--disable-logging",  # no access log, like the other servers by default
+    ]
