@@ -40,7 +40,7 @@ SERVERS = {
     "uwsgi": "cravat.deploy.servers.uwsgi",
     "dev": "cravat.deploy.servers.dev",
 }
-#: The fastest under bench/server.py (docs/benchmarks-serving.md); it drains on SIGTERM, reloads on SIGHUP.
+#: The fastest under bench/server.py (docs/benchmarks.md, "Serving"); it drains on SIGTERM, reloads on SIGHUP.
 DEFAULT_SERVER = "granian"
 
 #: One format for cravat's, the app's and the server's log lines, on stderr.
