@@ -1,6 +1,8 @@
-"""``/``: the versions document, in Barbican's shape.
+"""``/``: the versions document, in Barbican's shape (300 Multiple Choices).
 
-Deliberately minimal: cravat's own version discovery will replace it.
+At microversion 1.0 (or with no version header) it has Barbican's original
+shape, ``{"versions": {"values": [...]}}``; from 1.1 on it lists the
+microversion range, as Barbican does, so python-barbicanclient can negotiate.
 """
 
 from __future__ import annotations
@@ -9,18 +11,14 @@ from typing import Any
 
 import cravat
 
-
-class Versions:
-    def on_get(self, req: cravat.Request) -> dict[str, Any]:
-        # application_url honours SCRIPT_NAME and, behind http_proxy_to_wsgi, the proxy's scheme and host.
-        href = f"{req.application_url}/v1/"
-        return {"versions": {"values": [
-            {"id": "v1", "status": "stable", "links": [{"rel": "self", "href": href}]},
-        ]}}
+MICROVERSIONS = cravat.Microversions("key-manager", "1.0", "1.1")
+V1 = cravat.VersionInfo.of("v1", MICROVERSIONS, updated="2021-02-10T00:00:00Z",
+                           media_type="application/vnd.openstack.key-manager-v1+json")
 
 
 def build_app(**settings: Any) -> cravat.API:
     settings.setdefault("error_style", "barbican")
+    settings.setdefault("microversions", MICROVERSIONS)
     api = cravat.API(**settings)
-    api.route("/", Versions(), name="versions")
+    api.route("/", cravat.VersionList([V1], style="barbican"), name="versions")
     return api

@@ -83,11 +83,18 @@ def new_token(tokens: dict[str, Any], user_id: str, project_id: str, roles: list
 # --- the URL map and the apps at /, /healthcheck and /v1 ----------------------------------------
 
 
-def test_the_versions_document_is_at_the_root(keystone_client):
+def test_the_versions_document_is_at_the_root_in_barbicans_shape(keystone_client):
     response = keystone_client.get("/")
-    assert response.status == 200
+    assert response.status == 300
     (version,) = response.json()["versions"]["values"]
-    assert version["links"] == [{"rel": "self", "href": f"{keystone_client.base_url}/v1/"}]
+    assert version["links"][0] == {"rel": "self", "href": f"{keystone_client.base_url}/v1/"}
+
+
+def test_the_versions_document_lists_microversions_from_1_1(keystone_client):
+    response = keystone_client.get("/", headers={"OpenStack-API-Version": "key-manager 1.1"})
+    assert response.status == 300
+    (version,) = response.json()["versions"]
+    assert (version["min_version"], version["max_version"]) == ("1.0", "1.1")
 
 
 def test_oslo_healthcheck_answers_at_healthcheck(keystone_client):
@@ -119,7 +126,7 @@ def test_cors_allows_the_configured_origin(keystone_client):
 
 def test_cors_ignores_another_origin(keystone_client):
     response = keystone_client.get("/", headers={"Origin": "https://evil.example.com"})
-    assert response.status == 200
+    assert response.status == 300
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
