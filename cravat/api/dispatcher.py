@@ -8,7 +8,6 @@ the way is rendered by the API's fault renderer.
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +29,7 @@ from cravat.http.errors import (
 )
 from cravat.http.faults import REQUEST_ID_HEADER, FaultRenderer
 from cravat.http.request import Request
+from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
 from cravat.http.response import Result
 from cravat.http.status import status_line
 from cravat.routing.router import Router
@@ -40,30 +40,13 @@ from cravat.versions.negotiation import Negotiator
 
 LOG = logging.getLogger(__name__)
 
-#: Where oslo.middleware's request_id filter leaves the id; cravat uses it when present.
-ENV_REQUEST_ID = "openstack.request_id"
-
 _NO_BODY = object()
+_VERSION_CACHE_LIMIT = 256
+# Entity headers a 204 or 304 must not carry.
+_NO_CONTENT = ("204", "304")
 _STATUS_200 = status_line(200)
 # webob exception headers worth keeping when re-rendering one in the API's style.
 _KEPT_HEADERS = ("Allow", "Location", "Retry-After", "WWW-Authenticate")
-
-
-def new_request_id() -> str:
-    """``req-<uuid4>``, the form OpenStack services and clients expect.
-
-    PERF: the 128 bits come from ``random`` (reseeded after fork), formatted
-    here with uuid4's version and variant digits; ``str(uuid.uuid4())`` costs
-    three times as much, a third of a small request. A request id correlates
-    log lines; it is no secret, so it needs no system entropy.
-    """
-    h = _getrandbits(128).to_bytes(16, "little").hex()
-    return f"req-{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
-
-
-_getrandbits = random.getrandbits
-# The RFC 4122 variant: the first hex digit of the fourth group is 8, 9, a or b.
-_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
 class _Options(Exception):
@@ -130,13 +113,13 @@ class Dispatcher:
             # Named groups a URL map matched in front of this app (?P<region>...) join the path parameters.
             path_params = {**routing[1], **params} if routing and routing[1] else params
             req = Request(environ, path_params=path_params, request_id=request_id, operation=operation,
-                          urls=self._urls, version=version)
+                          urls=self._urls, version=version, url_defaults=params)
             if operation.validate_query is not None:
-                query = operation.validate_query(req.GET)
+                query = operation.validate_query(_query(req))
                 if operation.takes_query:
                     kwargs = {**kwargs, "query": query}
             elif operation.takes_query:
-                kwargs = {**kwargs, "query": req.GET.mixed()}
+                kwargs = {**kwargs, "query": _query(req).mixed()}
             # Call, and encode the answer.
             result = operation.handler(req, **kwargs)
             if operation.check_response is not None and self._response_validation != "ignore":
@@ -168,6 +151,8 @@ class Dispatcher:
             return chosen
         for implementation in operation.versions or ():
             if implementation.version_range.contains(version):  # type: ignore[union-attr, arg-type]
+                if len(operation.by_version) >= _VERSION_CACHE_LIMIT:  # the versions are the client's to choose
+                    operation.by_version.clear()
                 operation.by_version[version] = implementation
                 return implementation
         ranges = ", ".join(str(i.version_range) for i in operation.versions or ())
@@ -233,14 +218,17 @@ class Dispatcher:
             if result.status is not None:
                 status = status_line(result.status)
             if result.headers:
-                extra = (*extra, *result.headers.items())
-            content_type = result.content_type
+                content_type, extra = _result_headers(result, extra)
+            content_type = result.content_type or content_type
             result = result.body
         elif isinstance(result, webob.Response):
-            result.headers.setdefault(REQUEST_ID_HEADER, request_id)
-            return result.status, result.headerlist, result.body
+            return _webob_answer(result, request_id)
+        if result is not None and status[:3] in _NO_CONTENT:
+            LOG.warning("%s answered %s with a body; a %s has none, so it was dropped", operation, status[:3],
+                        status[:3])
+            result = None
         if result is None:
-            headers: Headers = [] if status[:3] in ("204", "304") else [("Content-Length", "0")]
+            headers: Headers = [] if status[:3] in _NO_CONTENT else [("Content-Length", "0")]
             headers.append((REQUEST_ID_HEADER, request_id))
             headers.extend(extra)
             return status, headers, b""
@@ -259,28 +247,63 @@ class Dispatcher:
         """A ``webob.exc`` raised by a handler (as OpenStack code does): errors in the API's style."""
         response: Any = exc
         if response.status_code < 400:
-            response.headers.setdefault(REQUEST_ID_HEADER, request_id)
-            return response.status, response.headerlist, response.body
+            return _webob_answer(response, request_id)
         headers = {k: response.headers[k] for k in _KEPT_HEADERS if k in response.headers}
         message = response.detail or response.explanation
         return self._faults.render(HTTPError(message, status=response.status_code, headers=headers), request_id)
 
 
+def _result_headers(result: Result, extra: Any) -> tuple[str | None, Any]:
+    """A Result's headers over the operation's: its Content-Type is the media type; Content-Length is cravat's."""
+    content_type = None
+    own = []
+    for name, value in result.headers.items():  # type: ignore[union-attr]
+        lowered = name.lower()
+        if lowered == "content-type":
+            content_type = value
+        elif lowered != "content-length":
+            own.append((name, str(value)))
+    return content_type, (*extra, *own)
+
+
+def _webob_answer(response: webob.Response, request_id: str) -> tuple[str, Headers, bytes]:
+    """A WebOb response a handler returned or raised, answered as it is, with this request's id.
+
+    Its header list is copied: the same response object may answer many
+    requests, on many threads.
+    """
+    headers = [(k, v) for k, v in response.headerlist if k.lower() != REQUEST_ID_HEADER]
+    headers.append((REQUEST_ID_HEADER, request_id))
+    return response.status, headers, response.body
+
+
 def _select_action(endpoint: Operation, body: Any) -> Operation:
     """The action a ``POST .../action`` body names by its single top-level key."""
-    known = ", ".join(sorted(endpoint.actions or ()))
+    if type(body) is dict and len(body) == 1:
+        (name,) = body
+        action = endpoint.actions.get(name)  # type: ignore[union-attr]
+        if action is not None:
+            return action
+        raise BadRequest(f"There is no action {name!r} at {endpoint.template.text}; "
+                         f"actions: {_known(endpoint)}.")
     if not isinstance(body, dict):
-        raise BadRequest(f"An action body must be a JSON object with one key naming the action ({known}); "
-                         f"got {type(body).__name__ if body is not _NO_BODY else 'no body'}.")
-    if len(body) != 1:
-        got = ", ".join(sorted(body)) if body else "none"
-        raise BadRequest(f"An action body must have exactly one key naming the action ({known}); "
-                         f"got {len(body)}: {got}.")
-    (name,) = body
-    action = endpoint.actions.get(name)  # type: ignore[union-attr]
-    if action is None:
-        raise BadRequest(f"There is no action {name!r} at {endpoint.template.text}; actions: {known}.")
-    return action
+        raise BadRequest(f"An action body must be a JSON object with one key naming the action "
+                         f"({_known(endpoint)}); got {type(body).__name__ if body is not _NO_BODY else 'no body'}.")
+    got = ", ".join(sorted(body)) if body else "none"
+    raise BadRequest(f"An action body must have exactly one key naming the action ({_known(endpoint)}); "
+                     f"got {len(body)}: {got}.")
+
+
+def _known(endpoint: Operation) -> str:
+    return ", ".join(sorted(endpoint.actions or ()))
+
+
+def _query(req: Request) -> Any:
+    """``req.GET``, or a 400 when the query string's escapes are not UTF-8."""
+    try:
+        return req.GET
+    except UnicodeDecodeError:
+        raise BadRequest("The query string is not valid UTF-8.") from None
 
 
 def _decode_path(path: str) -> str:

@@ -63,7 +63,6 @@ class Operation:
     check_response: Callable[[Any], str | None] | None = None
     #: The implementation chosen for each version seen, filled by the dispatcher.
     by_version: dict[Any, Operation] = field(default_factory=dict)
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.source})" if self.source else self.name
@@ -75,7 +74,7 @@ class Operation:
         return compile_operation(self.name, self.method, template, self.handler, status=self.status,
                                  headers=self.headers, accepts=self.accepts, source=self.source,
                                  actions=actions, versions=versions, version_range=self.version_range,
-                                 schemas=self.schemas, extra=self.extra)
+                                 schemas=self.schemas)
 
     def implementations(self) -> tuple[Operation, ...]:
         """The operations that run handlers: the actions' and versions' leaves, or this one."""
@@ -90,8 +89,7 @@ def compile_operation(name: str, method: str, template: Template, handler: Handl
                       status: int = 200, headers: Any = (), accepts: tuple[str, ...] = (JSON,),
                       source: str = "", actions: Mapping[str, Operation] | None = None,
                       versions: tuple[Operation, ...] | None = None, version_range: VersionRange | None = None,
-                      schemas: Mapping[str, Any] | None = None,
-                      extra: Mapping[str, Any] | None = None) -> Operation:
+                      schemas: Mapping[str, Any] | None = None) -> Operation:
     """Check ``handler`` against ``template`` and build the operation, or raise ``DeclarationError``."""
     source = source or describe_handler(handler)
     where = f"{name} ({source})" if source else name
@@ -112,7 +110,7 @@ def compile_operation(name: str, method: str, template: Template, handler: Handl
                      headers=headers, accepts=tuple(accepts), source=source, actions=actions,
                      versions=versions, version_range=version_range, schemas=schemas,
                      status_line=status_line(status), param_names=template.param_names,
-                     extra=extra or {}, **binding)
+                     **binding)
 
 
 def _validators(where: str, schemas: Mapping[str, Any]) -> dict[str, Any]:

@@ -44,5 +44,7 @@ class APIOptions:
         if self.response_validation not in RESPONSE_VALIDATION_MODES:
             raise ValueError(f"response_validation {self.response_validation!r} is not one of "
                              f"{', '.join(RESPONSE_VALIDATION_MODES)}")
-        if self.max_body_size < 0 or self.max_json_depth < 1:
-            raise ValueError("max_body_size must be >= 0 and max_json_depth >= 1")
+        if self.max_body_size < 0:
+            raise ValueError(f"max_body_size must be >= 0, not {self.max_body_size}")
+        if self.max_json_depth < 1:
+            raise ValueError(f"max_json_depth must be >= 1, not {self.max_json_depth}")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from cravat.api.dispatcher import ENV_REQUEST_ID, new_request_id
 from cravat.http.request import ENV_CONTEXT
+from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
 from cravat.policy.context import context_from_environ
 from cravat.types import Environ, StartResponse, WSGIApp
 

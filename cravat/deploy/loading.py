@@ -12,6 +12,12 @@ class LoadError(Exception):
     """The named application could not be loaded; the message says which part failed."""
 
 
+def make_cwd_importable() -> None:
+    """Put the current directory on ``sys.path``, as gunicorn and uWSGI do for the apps they load."""
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+
+
 def load_object(spec: str) -> Any:
     """Import ``module:attribute`` (dots allowed in both), as gunicorn and uWSGI do.
 
@@ -24,8 +30,7 @@ def load_object(spec: str) -> Any:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise LoadError(f"{spec!r} is not of the form 'package.module:attribute'")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    make_cwd_importable()
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

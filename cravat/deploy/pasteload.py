@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import configparser
 import os
-import sys
 from importlib.metadata import PackageNotFoundError
 from typing import Any
 
 from paste.deploy.loadwsgi import APP, ConfigLoader
 
+from cravat.deploy.loading import make_cwd_importable
 from cravat.types import WSGIApp
 
 #: The section prefixes Paste Deploy accepts for an application, in its order.
@@ -52,8 +52,7 @@ def load_paste_app(path: str, name: str = "main", global_conf: dict[str, str] | 
     egg or entry point, an unimportable factory, or a factory that raised.
     """
     # Like the cravat command's module:attribute loading: a checkout's packages are importable.
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    make_cwd_importable()
     loader = _open(path)
     section = _app_section(loader, name)
     try:

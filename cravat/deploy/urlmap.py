@@ -59,9 +59,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cravat.api.dispatcher import ENV_REQUEST_ID, new_request_id
 from cravat.http.errors import HTTPError, MethodNotAllowed, NotFound
 from cravat.http.faults import REQUEST_ID_HEADER, STYLES, FaultRenderer
+from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
 from cravat.routing.router import allowed_methods
 from cravat.types import Environ, StartResponse, WSGIApp
 

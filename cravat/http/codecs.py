@@ -63,6 +63,15 @@ def loads(raw: bytes, max_depth: int) -> Any:
         raise BadRequest(f"JSON request body is nested more than {max_depth} levels deep.") from None
     except _NotJSON as exc:
         raise BadRequest(f"Malformed JSON in request body: {exc}.") from None
+    except ValueError as exc:  # an integer past Python's 4,300-digit limit
+        raise BadRequest(f"Malformed JSON in request body: {str(exc).split(';')[0]}.") from None
+    # PERF: only \u escapes can make a lone surrogate, which no answer could encode later.
+    if "\\u" in text:
+        try:
+            _encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest("Malformed JSON in request body: a \\u escape is a lone surrogate, not a character.") \
+                from None
     if check_depth and _depth(value) > max_depth:
         raise BadRequest(f"JSON request body is nested more than {max_depth} levels deep.")
     return value

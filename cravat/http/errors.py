@@ -31,12 +31,15 @@ class HTTPError(Exception):
         # PERF: no super().__init__ nor empty dict per error: a refused request
         # is as common as a served one, and this halves the cost of raising.
         if status is not None:
-            self.status = status
+            # A status no client can read would make the fault itself fail; it is the server's error.
+            self.status = status if type(status) is int and 100 <= status <= 599 else 500
         if message is None:
             message = self.default_message
+        elif type(message) is not str:
+            message = str(message)
         self.message = message
         self.args = (message,)
-        self.headers: Mapping[str, str] = dict(headers) if headers else _NO_HEADERS
+        self.headers: Mapping[str, str] = {k: str(v) for k, v in headers.items()} if headers else _NO_HEADERS
 
     @property
     def title(self) -> str:

@@ -28,7 +28,8 @@ class Request(BaseRequest):
     """
 
     def __init__(self, environ: dict[str, Any], *, path_params: dict[str, str], request_id: str,
-                 operation: Operation, urls: URLBuilder, version: APIVersion | None = None) -> None:
+                 operation: Operation, urls: URLBuilder, version: APIVersion | None = None,
+                 url_defaults: dict[str, str] | None = None) -> None:
         # PERF: BaseRequest.__init__ only re-checks arguments cravat already
         # controls; setting the slots directly halves the cost of a request.
         d = self.__dict__
@@ -38,6 +39,8 @@ class Request(BaseRequest):
         d["operation"] = operation
         d["_urls"] = urls
         d["version"] = version
+        # The app's own path parameters: a URL map's groups are already in SCRIPT_NAME.
+        d["_url_defaults"] = path_params if url_defaults is None else url_defaults
 
     def url_for(self, name: str, **params: Any) -> str:
         """The absolute URL of operation ``name`` as seen by this request's client.
@@ -49,7 +52,7 @@ class Request(BaseRequest):
         >>> req.url_for("servers:show", id="42")
         'http://127.0.0.1:8774/v2.1/servers/42'
         """
-        return self.application_url + self._urls.path_for(name, params, self.path_params)
+        return self.application_url + self._urls.path_for(name, params, self._url_defaults)
 
     @property
     def context(self) -> Any:

@@ -56,8 +56,9 @@ class URLBuilder:
             if any(v is None for v in values.values()):
                 continue
             return _fill(variant, values)
-        missing = sorted(p for p in variants[-1].params if p not in params and p not in defaults)
-        raise LookupError(f"url_for({name!r}) needs parameter {missing[0]!r} for {variants[-1].template.text}")
+        last = variants[-1]
+        missing = [p for p in last.params if params.get(p, defaults.get(p)) is None]
+        raise LookupError(f"url_for({name!r}) needs a value for parameter {missing[0]!r} of {last.template.text}")
 
 
 def _fill(variant: _Variant, values: dict[str, Any]) -> str:

@@ -47,7 +47,7 @@ class Microversions:
             raise ValueError(f"microversions of {self.service_type!r}: default {self.default_version} is outside "
                              f"{low}-{high}")
         if self.unavailable_status not in (404, 406):
-            raise ValueError("unavailable_status must be 404 or 406")
+            raise ValueError(f"unavailable_status must be 404 or 406, not {self.unavailable_status}")
 
 
 class Negotiator:
@@ -89,7 +89,7 @@ class Negotiator:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = found
-        if type(found) is tuple and not isinstance(found, APIVersion):
+        if type(found) is tuple:  # a refusal remembered as (status, message); an APIVersion is a subclass
             raise HTTPError(found[1], status=found[0])
         return found  # type: ignore[return-value]
 
@@ -97,6 +97,8 @@ class Negotiator:
         """The version headers of an answer in ``version``: the standard one, the legacy one, Vary."""
         headers = self._headers.get(version)
         if headers is None:
+            if len(self._headers) >= _CACHE_LIMIT:  # in-range versions are still the client's to choose
+                self._headers.clear()
             headers = [(STANDARD_HEADER, f"{self.settings.service_type} {version}")]
             if self._legacy:
                 headers.append((self._legacy, str(version)))

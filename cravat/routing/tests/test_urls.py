@@ -38,7 +38,7 @@ def test_an_unknown_parameter_is_named():
 
 
 def test_a_missing_parameter_is_named():
-    with pytest.raises(LookupError, match="needs parameter 'id'"):
+    with pytest.raises(LookupError, match="needs a value for parameter .id."):
         builder("/servers/{id}").path_for("servers:show", {}, {})
 
 
