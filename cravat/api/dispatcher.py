@@ -28,7 +28,7 @@ from cravat.http.errors import (
     UnsupportedMediaType,
 )
 from cravat.http.faults import REQUEST_ID_HEADER, FaultRenderer
-from cravat.http.request import Request
+from cravat.http.request import Request, wsgi_text
 from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
 from cravat.http.response import Result
 from cravat.http.status import status_line
@@ -307,8 +307,7 @@ def _query(req: Request) -> Any:
 
 
 def _decode_path(path: str) -> str:
-    """PEP 3333 hands the path over as latin-1; the URL's bytes are UTF-8."""
     try:
-        return path.encode("latin-1").decode("utf-8")
+        return wsgi_text(path)
     except UnicodeError:
         raise BadRequest("The request path is not valid UTF-8.") from None

@@ -61,6 +61,7 @@ from typing import Any
 
 from cravat.http.errors import HTTPError, MethodNotAllowed, NotFound
 from cravat.http.faults import REQUEST_ID_HEADER, STYLES, FaultRenderer
+from cravat.http.request import wsgi_text
 from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
 from cravat.routing.router import allowed_methods
 from cravat.types import Environ, StartResponse, WSGIApp
@@ -428,9 +429,9 @@ def _add_routing_args(environ: Environ, *matches: Any) -> None:
 
 
 def _text(value: str) -> str:
-    """PEP 3333 hands the path over as latin-1; the URL's bytes are UTF-8."""
+    """A matched group as text; bytes that are not UTF-8 stay as the server gave them."""
     try:
-        return value.encode("latin-1").decode("utf-8")
+        return wsgi_text(value)
     except UnicodeError:
         return value
 

@@ -12,6 +12,16 @@ if TYPE_CHECKING:
     from cravat.versions.microversion import APIVersion
 
 
+def wsgi_text(value: str) -> str:
+    """A WSGI environ string as the text the client sent: PEP 3333 hands the URL's bytes over as
+    latin-1, and they are UTF-8. Raises ``UnicodeError`` when they are not; callers decide what that means.
+
+    >>> wsgi_text("caf\xc3\xa9")
+    'café'
+    """
+    return value.encode("latin-1").decode("utf-8")
+
+
 #: Where the context filter leaves the request context (user, project, roles, request ids).
 ENV_CONTEXT = "cravat.context"
 

@@ -21,7 +21,7 @@ from webob.multidict import MultiDict
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 _TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
+_BOOLEANS = _TRUE | {"false", "0", "no", "off"}
 
 
 def _coerce_one(text: str, kind: Any) -> Any:
@@ -35,7 +35,7 @@ def _coerce_one(text: str, kind: Any) -> Any:
             number = float(text)
             if math.isfinite(number):  # 1e999 is no JSON number
                 return number
-        if k == "boolean" and text.lower() in _TRUE | _FALSE:
+        if k == "boolean" and text.lower() in _BOOLEANS:
             return text.lower() in _TRUE
         if k == "null" and text in ("", "null"):
             return None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import cravat
 from cravat.deploy.factories import api_factory
-from cravat.deploy.pasteload import PasteLoadError, load_paste_app
+from cravat.deploy.pasteload import load_paste_app
+from cravat.deploy.tests.paste_files import load_error, write
 from cravat.testing import Client
 
 HERE = "cravat.deploy.tests.test_factories"
@@ -44,18 +43,6 @@ def build_recording(error_style: str = "nova", max_body_size: int = 0, project_i
 
 built = build_api()
 not_an_api = 42
-
-
-def write(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "api-paste.ini"
-    path.write_text(textwrap.dedent(text))
-    return str(path)
-
-
-def load_error(path: str, name: str = "main") -> PasteLoadError:
-    with pytest.raises(PasteLoadError) as caught:
-        load_paste_app(path, name)
-    return caught.value
 
 
 # --- egg:cravat#api -----------------------------------------------------------------------------

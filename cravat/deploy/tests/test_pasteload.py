@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from cravat.deploy.pasteload import PasteLoadError, load_paste_app
+from cravat.deploy.pasteload import load_paste_app
+from cravat.deploy.tests.paste_files import load_error, write
 from cravat.testing import Client
 
 HERE = "cravat.deploy.tests.test_pasteload"
@@ -34,18 +31,6 @@ def shout_filter_factory(global_conf: dict[str, str]) -> Any:
         return shouted
 
     return wrap
-
-
-def write(tmp_path: Path, text: str, name: str = "api-paste.ini") -> str:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return str(path)
-
-
-def load_error(path: str, name: str = "main") -> PasteLoadError:
-    with pytest.raises(PasteLoadError) as caught:
-        load_paste_app(path, name)
-    return caught.value
 
 
 def test_it_loads_the_main_application(tmp_path):
