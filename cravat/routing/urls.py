@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from cravat.routing.template import Template
+from cravat.routing.template import Segment, Template
 
 
 class _Variant:
-    __slots__ = ("template", "parts", "params", "patterns")
+    __slots__ = ("template", "fills", "params")
 
     def __init__(self, template: Template) -> None:
         self.template = template
-        # parts: literal text, or None where a parameter goes (in `params` order)
-        self.parts = tuple(None if s.param else s.text for s in template.segments)
         self.params = template.param_names
-        self.patterns = {s.param: re.compile(s.pattern) for s in template.segments if s.param and s.pattern}
+        self.fills = tuple(_filler(s, template.text) for s in template.segments)
+
+
+def _filler(segment: Segment, template: str) -> Callable[[Mapping[str, Any]], str] | str:
+    """Literal text as it is, or a function filling the segment's parameters from values."""
+    if segment.is_literal:
+        return segment.text
+    check = re.compile(segment.regex).fullmatch if segment.regex else None
+    names, layout = segment.params, segment.format
+
+    def fill(values: Mapping[str, Any]) -> str:
+        text = layout.format(*(str(values[n]) for n in names))
+        if check is not None and check(text) is None:
+            raise ValueError(f"url_for: {text!r} does not match {segment.text} in {template}")
+        return quote(text, safe="")
+
+    return fill
 
 
 class URLBuilder:
@@ -26,6 +40,7 @@ class URLBuilder:
 
     An operation may sit at several templates (with and without a project id
     prefix); the builder uses the one with the most parameters it can fill.
+    It is built when the API compiles and only read afterwards.
 
     >>> urls.path_for("servers:show", {"id": "42"}, {"project_id": "abc"})
     '/abc/servers/42'
@@ -33,13 +48,21 @@ class URLBuilder:
 
     def __init__(self) -> None:
         self._variants: dict[str, list[_Variant]] = {}
+        self._by_template: dict[str, _Variant] = {}  # names at one template share its variant
 
     def add(self, name: str, template: Template) -> None:
         variants = self._variants.setdefault(name, [])
         if any(v.template.text == template.text for v in variants):
             return
-        variants.append(_Variant(template))
-        variants.sort(key=lambda v: len(v.params), reverse=True)
+        variant = self._by_template.get(template.text)
+        if variant is None:
+            variant = self._by_template[template.text] = _Variant(template)
+        variants.append(variant)
+        if len(variants) > 1:
+            variants.sort(key=lambda v: len(v.params), reverse=True)
+
+    def names(self) -> list[str]:
+        return list(self._variants)
 
     def path_for(self, name: str, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
         """The quoted path of ``name`` with ``params``; missing parameters come from ``defaults``."""
@@ -55,23 +78,7 @@ class URLBuilder:
             values = {p: params[p] if p in params else defaults.get(p) for p in variant.params}
             if any(v is None for v in values.values()):
                 continue
-            return _fill(variant, values)
+            return "/" + "/".join(f if type(f) is str else f(values) for f in variant.fills)
         last = variants[-1]
         missing = [p for p in last.params if params.get(p, defaults.get(p)) is None]
         raise LookupError(f"url_for({name!r}) needs a value for parameter {missing[0]!r} of {last.template.text}")
-
-
-def _fill(variant: _Variant, values: dict[str, Any]) -> str:
-    names = iter(variant.params)
-    out = []
-    for part in variant.parts:
-        if part is not None:
-            out.append(part)
-            continue
-        name = next(names)
-        text = str(values[name])
-        pattern = variant.patterns.get(name)
-        if pattern is not None and not pattern.fullmatch(text):
-            raise ValueError(f"url_for: {text!r} does not match the pattern of {{{name}}} in {variant.template.text}")
-        out.append(quote(text, safe=""))
-    return "/" + "/".join(out)

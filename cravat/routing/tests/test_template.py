@@ -35,7 +35,7 @@ def test_parameters_with_the_same_pattern_share_a_key_whatever_their_names():
     ("/servers//ips", "empty segment"),
     ("/servers/{id", "unclosed"),
     ("/servers/id}", "unmatched"),
-    ("/servers/x{id}", "mixes text and a parameter"),
+    ("/servers/{a}{b}", "stand side by side"),
     ("/servers/{1id}", "not a valid parameter name"),
     ("/servers/{id:[0-9}", "not a valid regex"),
     ("/servers/{id}/ips/{id}", "names parameter 'id' twice"),

@@ -43,5 +43,5 @@ def test_a_missing_parameter_is_named():
 
 
 def test_a_value_breaking_the_pattern_is_refused():
-    with pytest.raises(ValueError, match="does not match the pattern of {id}"):
+    with pytest.raises(ValueError, match=r"'abc' does not match {id:\[0-9\]\+} in /servers/{id:\[0-9\]\+}"):
         builder("/servers/{id:[0-9]+}").path_for("servers:show", {"id": "abc"}, {})
