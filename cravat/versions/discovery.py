@@ -83,7 +83,13 @@ class VersionList:
     """Responder for ``GET /``: every version, each linking to ``/{id}/`` under this app's URL.
 
     >>> api.route("/", VersionList([v1], style="barbican"))
+
+    It answers the question "which versions are there?", so it does not
+    negotiate one: a version header out of range or malformed is no error
+    here (``negotiate_version`` tells the API so).
     """
+
+    negotiate_version = False
 
     def __init__(self, versions: list[VersionInfo], *, style: str = "nova",
                  multiple_choices: bool | None = None) -> None:
@@ -108,7 +114,9 @@ class VersionList:
 
 
 class VersionDetail:
-    """Responder for the root of one version (``GET /v2.1/``): ``{"version": {...}}``."""
+    """Responder for the root of one version (``GET /v2.1/``): ``{"version": {...}}``; it does not negotiate."""
+
+    negotiate_version = False
 
     def __init__(self, info: VersionInfo, *, style: str = "nova") -> None:
         if style not in STYLES:

@@ -1,15 +1,14 @@
 """Microversions as values: ``APIVersion(2, 40)``, comparable with ``"2.40"``.
 
-Parsing is microversion-parse's (``parse_version_string``); this module adds
-the comparisons handlers want (``req.version >= "2.40"``) and version ranges.
+Headers are read by microversion-parse (in :mod:`cravat.versions.negotiation`);
+this module holds the values: the comparisons handlers want
+(``req.version >= "2.40"``) and version ranges.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
 from typing import Any
-
-import microversion_parse
 
 
 class APIVersion(tuple):
@@ -19,6 +18,13 @@ class APIVersion(tuple):
     True
     >>> str(APIVersion(2, 1))
     '2.1'
+
+    It equals another ``APIVersion`` of the same numbers and the string that
+    writes it (``"2.1"``), and hashes as that string does, so ``"2.1" in
+    {APIVersion(2, 1)}`` holds as ``APIVersion(2, 1) == "2.1"`` does. It
+    equals nothing else: not the tuple ``(2, 1)`` (whose hash differs), not
+    ``"latest"`` nor ``"2.01"``. Ordering parses the string:
+    ``APIVersion(2, 1) < "2.01"`` is False.
     """
 
     __slots__ = ()
@@ -46,10 +52,14 @@ class APIVersion(tuple):
         return f"APIVersion({self[0]}, {self[1]})"
 
     def __eq__(self, other: object) -> bool:
-        return tuple.__eq__(self, _coerce(other))
+        if isinstance(other, APIVersion):
+            return tuple.__eq__(self, other)
+        if isinstance(other, str):
+            return other == f"{self[0]}.{self[1]}"
+        return False
 
     def __ne__(self, other: object) -> bool:
-        return tuple.__ne__(self, _coerce(other))
+        return not self.__eq__(other)
 
     def __lt__(self, other: Any) -> bool:
         return tuple.__lt__(self, _coerce(other))
@@ -63,24 +73,35 @@ class APIVersion(tuple):
     def __ge__(self, other: Any) -> bool:
         return tuple.__ge__(self, _coerce(other))
 
-    __hash__ = tuple.__hash__
+    def __hash__(self) -> int:
+        return hash(f"{self[0]}.{self[1]}")
 
 
-@lru_cache(maxsize=256)
+_VERSION = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})\Z")
+
+
 def _parse(text: str) -> APIVersion:
-    if not isinstance(text, str) or text.strip() != text or " " in text:
+    """``"2.40"`` -> ``APIVersion(2, 40)``: ASCII digits only, as the header's grammar says.
+
+    microversion-parse reads the header (``cravat.versions.negotiation``); a
+    version alone is this one pattern, which ``int()`` would widen to
+    ``" 2"``, ``"2_0"`` and digits of other scripts.
+    """
+    found = _VERSION.match(text) if isinstance(text, str) else None
+    if found is None:
         raise ValueError(f"version {text!r} is not of the form X.Y")
-    try:
-        parsed = microversion_parse.parse_version_string(text)
-    except TypeError:
-        raise ValueError(f"version {text!r} is not of the form X.Y") from None
-    if parsed.major < 0 or parsed.minor < 0:
-        raise ValueError(f"version {text!r} is not of the form X.Y")
-    return APIVersion(parsed.major, parsed.minor)
+    return APIVersion(int(found[1]), int(found[2]))
 
 
-def _coerce(other: Any) -> Any:
-    return _parse(other) if isinstance(other, str) else other
+def _coerce(other: Any) -> APIVersion:
+    if isinstance(other, APIVersion):
+        return other
+    if isinstance(other, str):
+        try:
+            return _parse(other)
+        except ValueError:
+            raise TypeError(f"cannot compare a version with {other!r}: it is not of the form X.Y") from None
+    raise TypeError(f"cannot compare a version with {type(other).__name__} {other!r}")
 
 
 class VersionRange(tuple):

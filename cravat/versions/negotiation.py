@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import microversion_parse
 
 from cravat.http.errors import BadRequest, HTTPError, NotAcceptable
-from cravat.types import Environ, Headers
+from cravat.types import Environ
 from cravat.versions.microversion import APIVersion
 
 STANDARD_HEADER = "OpenStack-API-Version"
@@ -70,7 +70,10 @@ class Negotiator:
         # PERF: clients send a handful of distinct header values; each is parsed
         # once. The cache is bounded because header values are the client's to choose.
         self._cache: dict[tuple[str | None, str | None], APIVersion | tuple[int, str]] = {}
-        self._headers: dict[APIVersion, Headers] = {}
+        #: Every version of the range, when it can be listed (one major version); else None.
+        self.versions = enumerate_versions(self.min, self.max)
+        # Built once: answers only ever read these tuples.
+        self._headers = {v: self._headers_of(v) for v in self.versions or ()}
 
     def negotiate(self, environ: Environ) -> APIVersion:
         """The request's version, or a 400 (malformed header) or 406 (out of range) saying why."""
@@ -93,18 +96,25 @@ class Negotiator:
             raise HTTPError(found[1], status=found[0])
         return found  # type: ignore[return-value]
 
-    def headers(self, version: APIVersion) -> Headers:
+    def lenient(self, environ: Environ) -> APIVersion | None:
+        """The request's version for an operation that does not negotiate (a discovery document):
+        the version asked for when it is valid and in range, else None. Never an error."""
+        try:
+            return self.negotiate(environ)
+        except HTTPError:
+            return None
+
+    def headers(self, version: APIVersion) -> tuple[tuple[str, str], ...]:
         """The version headers of an answer in ``version``: the standard one, the legacy one, Vary."""
         headers = self._headers.get(version)
-        if headers is None:
-            if len(self._headers) >= _CACHE_LIMIT:  # in-range versions are still the client's to choose
-                self._headers.clear()
-            headers = [(STANDARD_HEADER, f"{self.settings.service_type} {version}")]
-            if self._legacy:
-                headers.append((self._legacy, str(version)))
-            headers.append(("Vary", self._vary))
-            self._headers[version] = headers
-        return headers
+        return headers if headers is not None else self._headers_of(version)
+
+    def _headers_of(self, version: APIVersion) -> tuple[tuple[str, str], ...]:
+        headers = [(STANDARD_HEADER, f"{self.settings.service_type} {version}")]
+        if self._legacy:
+            headers.append((self._legacy, str(version)))
+        headers.append(("Vary", self._vary))
+        return tuple(headers)
 
     def _parse(self, standard: str | None, legacy: str | None) -> APIVersion:
         if standard is not None:
@@ -150,3 +160,21 @@ def _entries(header: str, service_type: str) -> list[str]:
             raise BadRequest(f"{STANDARD_HEADER} entry {entry!r} is not '<service type> <version>'.")
         ours.append(entry)
     return ours
+
+
+#: A range longer than this is not listed version by version.
+_LISTABLE = 10_000
+
+
+def enumerate_versions(low: APIVersion, high: APIVersion) -> tuple[APIVersion, ...] | None:
+    """Every version from ``low`` to ``high`` when both have one major version, else None.
+
+    Across majors (``1.4`` to ``2.3``) the versions between are not known:
+    ``1.999`` is in the range.
+
+    >>> enumerate_versions(APIVersion(2, 1), APIVersion(2, 3))
+    (APIVersion(2, 1), APIVersion(2, 2), APIVersion(2, 3))
+    """
+    if low.major != high.major or high.minor - low.minor >= _LISTABLE:
+        return None
+    return tuple(APIVersion(low.major, minor) for minor in range(low.minor, high.minor + 1))
