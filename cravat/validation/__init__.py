@@ -1,6 +1,7 @@
 """Validation: compiled request and response schema validators, and their error messages."""
 
+from cravat.validation.query import query_coercer
 from cravat.validation.schemas import open_objects
-from cravat.validation.validators import SchemaError, compile_schema, request_validator
+from cravat.validation.validators import DEFAULT_FORMATS, SchemaCompiler, SchemaError, describe
 
-__all__ = ["SchemaError", "compile_schema", "open_objects", "request_validator"]
+__all__ = ["DEFAULT_FORMATS", "SchemaCompiler", "SchemaError", "describe", "open_objects", "query_coercer"]

@@ -20,6 +20,9 @@ from webob.multidict import MultiDict
 # ASCII only: int() and float() also take '1_000', ' 5', and digits of other scripts.
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+#: Python's int() refuses more than 4,300 digits (a ValueError, so a 500); a longer
+#: number stays a string and fails its schema's type as any other non-number does.
+_MAX_DIGITS = 4300
 _TRUE = {"true", "1", "yes", "on"}
 _BOOLEANS = _TRUE | {"false", "0", "no", "off"}
 
@@ -27,9 +30,9 @@ _BOOLEANS = _TRUE | {"false", "0", "no", "off"}
 def _coerce_one(text: str, kind: Any) -> Any:
     kinds = kind if isinstance(kind, list) else [kind]
     for k in kinds:
-        if k == "integer" and _INTEGER.match(text):
+        if k == "integer" and _INTEGER.match(text) and len(text) <= _MAX_DIGITS:
             return int(text)
-        if k == "number" and _NUMBER.match(text):
+        if k == "number" and _NUMBER.match(text) and len(text) <= _MAX_DIGITS:
             if not any(c in text for c in ".eE"):
                 return int(text)
             number = float(text)

@@ -1,15 +1,15 @@
 """Compiled validators: a JSON Schema checked once per request by generated code.
 
-Schemas are compiled by fastjsonschema when an operation is declared; equal
-schemas share one compiled function. A failure becomes a 400 whose message
+Schemas are compiled by fastjsonschema when an API compiles, by the API's
+own :class:`SchemaCompiler`; equal schemas share one compiled function. A failure becomes a 400 whose message
 names the field, the offending value (truncated) and the rule it breaks.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import fastjsonschema
@@ -18,48 +18,72 @@ from cravat.http.errors import BadRequest
 
 Validator = Callable[[Any], Any]
 
-#: Formats OpenStack schemas use that fastjsonschema does not know.
-FORMATS = {
+#: Formats OpenStack schemas use that fastjsonschema does not know; an API may add its own.
+DEFAULT_FORMATS: Mapping[str, str | Callable[[str], bool]] = MappingProxyType({
     "uuid": r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\Z",
-}
+})
 
 
 class SchemaError(ValueError):
     """A schema that does not compile; the message names where it was declared."""
 
 
-def compile_schema(schema: dict[str, Any], where: str) -> Callable[[Any], Any]:
-    """The raw fastjsonschema function for ``schema`` (shared between equal schemas)."""
-    try:
-        key = json.dumps(schema, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise SchemaError(f"{where}: the schema is not JSON: {exc}") from None
-    try:
-        return _compiled(key)
-    except fastjsonschema.JsonSchemaDefinitionException as exc:
-        raise SchemaError(f"{where}: the schema is invalid: {exc}") from None
+class SchemaCompiler:
+    """Compiles an API's schemas, once each: equal schemas share one compiled function.
 
+    One per API, so formats and the cache are the app's own state, never a
+    module's. It is used while the API compiles, before any request.
 
-@cache
-def _compiled(key: str) -> Callable[[Any], Any]:
-    return fastjsonschema.compile(json.loads(key), formats=FORMATS, use_default=False)
-
-
-def request_validator(schema: dict[str, Any], where: str, part: str) -> Validator:
-    """A function that returns the value or raises a 400 naming what broke ``schema``.
-
-    ``part`` names the request part in messages: ``"body"`` or ``"query"``.
+    >>> check = SchemaCompiler().compile({"type": "integer"}, "servers:index")
     """
-    check = compile_schema(schema, where)
 
-    def validate(value: Any) -> Any:
+    def __init__(self, formats: Mapping[str, str | Callable[[str], bool]] | None = None) -> None:
+        self.formats = {**DEFAULT_FORMATS, **(formats or {})}
+        self._compiled: dict[str, Callable[[Any], Any]] = {}
+
+    def compile(self, schema: dict[str, Any], where: str) -> Callable[[Any], Any]:
+        """The raw fastjsonschema function for ``schema``."""
         try:
-            check(value)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise BadRequest(describe(exc, part)) from None
-        return value
+            key = json.dumps(schema, sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"{where}: the schema is not JSON: {exc}") from None
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            try:
+                compiled = fastjsonschema.compile(json.loads(key), formats=self.formats, use_default=False)
+            except fastjsonschema.JsonSchemaDefinitionException as exc:
+                raise SchemaError(f"{where}: the schema is invalid: {exc}") from None
+            self._compiled[key] = compiled
+        return compiled
 
-    return validate
+    def request_validator(self, schema: dict[str, Any], where: str, part: str) -> Validator:
+        """A function that returns the value or raises a 400 naming what broke ``schema``.
+
+        ``part`` names the request part in messages: ``"body"`` or ``"query"``.
+        """
+        check = self.compile(schema, where)
+
+        def validate(value: Any) -> Any:
+            try:
+                check(value)
+            except fastjsonschema.JsonSchemaValueException as exc:
+                raise BadRequest(describe(exc, part)) from None
+            return value
+
+        return validate
+
+    def response_checker(self, schema: dict[str, Any], where: str) -> Callable[[Any], str | None]:
+        """A function that returns None for a good response body, else what is wrong with it."""
+        check = self.compile(schema, where)
+
+        def check_response(value: Any) -> str | None:
+            try:
+                check(value)
+            except fastjsonschema.JsonSchemaValueException as exc:
+                return describe(exc, "response")
+            return None
+
+        return check_response
 
 
 def describe(exc: fastjsonschema.JsonSchemaValueException, part: str) -> str:

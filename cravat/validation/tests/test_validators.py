@@ -1,7 +1,11 @@
 import pytest
 
 from cravat.http.errors import BadRequest
-from cravat.validation.validators import SchemaError, compile_schema, request_validator
+from cravat.validation.validators import SchemaCompiler, SchemaError
+
+COMPILER = SchemaCompiler()
+compile_schema = COMPILER.compile
+request_validator = COMPILER.request_validator
 
 SERVER = {
     "type": "object",
@@ -83,6 +87,16 @@ def test_messages_never_leak_the_validator_internals():
 
 def test_equal_schemas_compile_once():
     assert compile_schema(dict(SERVER), "a") is compile_schema(dict(SERVER), "b")
+
+
+def test_each_compiler_has_its_own_cache_and_formats():
+    schema = {"type": "string", "format": "flavor"}
+    strict = SchemaCompiler({"flavor": r"^m1\.[a-z]+\Z"})
+    assert strict.compile(schema, "a") is not SchemaCompiler().compile(schema, "a")
+    strict.request_validator(schema, "x", "body")("m1.tiny")
+    with pytest.raises(BadRequest, match="is not a valid 'flavor'"):
+        strict.request_validator(schema, "x", "body")("large")
+    SchemaCompiler().request_validator(schema, "x", "body")("large")  # an unknown format is not checked there
 
 
 def test_an_invalid_schema_is_an_error_naming_where_it_was_declared():
