@@ -1,8 +1,9 @@
-"""The vocabulary shared by every layer: WSGI callables and what handlers return."""
+"""The vocabulary shared by every layer: WSGI callables, what handlers return, and the
+shapes a lower layer needs of a higher one's objects (so it never imports them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 Environ = dict[str, Any]
@@ -15,5 +16,18 @@ class StartResponse(Protocol):
 
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-#: What a handler is: called as ``handler(req, **path_params[, body=...])``.
+#: What a handler is: called as ``handler(req, **arguments)``.
 Handler = Callable[..., Any]
+
+
+class URLs(Protocol):
+    """What a request needs of an API's URL builder (``cravat.routing.URLBuilder``)."""
+
+    def path_for(self, name: str, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> str: ...
+
+
+class OperationInfo(Protocol):
+    """What a request tells a handler of the operation it runs (``cravat.api.Implementation``)."""
+
+    name: str
+    method: str

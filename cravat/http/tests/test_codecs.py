@@ -1,5 +1,6 @@
 import pytest
 
+from cravat.http import codecs
 from cravat.http.codecs import dumps, loads
 from cravat.http.errors import BadRequest
 
@@ -56,3 +57,25 @@ def test_numbers_json_cannot_carry_are_refused(body):
 def test_an_answer_holding_infinity_is_not_encoded():
     with pytest.raises(ValueError):
         dumps({"a": float("inf")})
+
+
+@pytest.mark.parametrize("value", [
+    {"a": 1, "b": [1.5, None, True, False, "é\u2028\"\\"], "c": {"d": -0.0, "e": 10**30}},
+    [], {}, "text", 3, 1e300, {"nested": [[[{"x": "y"}]]]},
+])
+def test_the_fast_encoder_writes_what_json_writes(value):
+    import json
+
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    assert codecs.dumps(value) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), {"a": object()}, {1j: 1}])
+def test_the_fast_encoder_refuses_what_json_refuses(value):
+    import json
+
+    with pytest.raises((ValueError, TypeError)) as ours:
+        codecs.dumps(value)
+    with pytest.raises((ValueError, TypeError)) as theirs:
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    assert type(ours.value) is type(theirs.value)
