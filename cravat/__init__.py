@@ -1,20 +1,28 @@
 """cravat: REST API services in the OpenStack tradition.
 
 Declare operations as resource controllers, verb responders or (later) an
-OpenAPI file; one router and one dispatcher run them all.
+OpenAPI file; they compile into endpoints and frozen implementations, and
+one router and one dispatcher run them all.
 """
 
 from cravat.api import (
     API,
     APIOptions,
     DeclarationError,
-    Operation,
+    Header,
+    Implementation,
+    Query,
     Variant,
     accepts,
     action,
+    bind,
     collection_action,
+    document,
     member_action,
+    produces,
     response,
+    rule,
+    unversioned,
     validate,
     versioned,
 )
@@ -31,8 +39,10 @@ __all__ = [
     "APIVersion",
     "DeclarationError",
     "HTTPError",
+    "Header",
+    "Implementation",
     "Microversions",
-    "Operation",
+    "Query",
     "Request",
     "Result",
     "RouteConflict",
@@ -43,10 +53,15 @@ __all__ = [
     "VersionList",
     "accepts",
     "action",
+    "bind",
     "collection_action",
+    "document",
     "errors",
     "member_action",
+    "produces",
     "response",
+    "rule",
+    "unversioned",
     "validate",
     "versioned",
 ]

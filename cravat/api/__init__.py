@@ -1,31 +1,52 @@
-"""API: operations, the dispatcher, controller and responder declaration."""
+"""API: declarations, endpoints and implementations, compiled steps, the dispatcher, ``API``."""
 
 from cravat.api.app import API
+from cravat.api.declarations import DeclarationError, OperationDecl, Where
 from cravat.api.declare import (
+    Header,
+    Query,
     Variant,
     accepts,
     action,
+    bind,
     collection_action,
+    document,
     member_action,
+    produces,
     response,
+    rule,
+    unversioned,
     validate,
     versioned,
 )
-from cravat.api.operation import DeclarationError, Operation, compile_operation
+from cravat.api.endpoint import Endpoint
+from cravat.api.implementation import Implementation, Plan
 from cravat.api.options import APIOptions
+from cravat.api.steps import Step
 
 __all__ = [
     "API",
     "APIOptions",
     "DeclarationError",
-    "Operation",
+    "Endpoint",
+    "Header",
+    "Implementation",
+    "OperationDecl",
+    "Plan",
+    "Query",
+    "Step",
     "Variant",
+    "Where",
     "accepts",
     "action",
+    "bind",
     "collection_action",
-    "compile_operation",
+    "document",
     "member_action",
+    "produces",
     "response",
+    "rule",
+    "unversioned",
     "validate",
     "versioned",
 ]

@@ -1,4 +1,4 @@
-"""Resource controllers (Nova's and Tacker's style) compiled into operations.
+"""Resource controllers (Nova's and Tacker's style), read into declarations.
 
 A controller is a plain class. Its standard methods map to the collection
 and member templates of the resource; decorated methods add custom routes and
@@ -20,11 +20,12 @@ chosen by the body's single top-level key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from cravat.api.binding import describe_handler
+from cravat.api.declarations import DeclarationError, OperationDecl, Where
 from cravat.api.declare import Declaration, declaration
-from cravat.api.declared import declared_operation
-from cravat.api.operation import DeclarationError, Operation, compile_operation, describe_handler
 from cravat.routing.template import Template, parse_template
 
 # name: (HTTP method, on the member?, default success status)
@@ -37,53 +38,56 @@ STANDARD_METHODS = {
 }
 
 
-def controller_operations(controller: Any, collection: str, name: str, member: str) -> list[Operation]:
-    """The operations of ``controller`` mounted at ``collection`` with member segment ``member``.
+def controller_declarations(controller: Any, collection: str, name: str, member: str, where: Where, *,
+                            override: bool = False, negotiate_version: bool = True,
+                            mounts: Callable[[Template], tuple[Template, ...]] | None = None) -> list[OperationDecl]:
+    """The declarations of ``controller`` mounted at ``collection`` with member segment ``member``.
 
-    >>> [op.name for op in controller_operations(Servers(), "/servers", "servers", "{id}")]
-    ['servers:index', 'servers:show', 'servers:action']
+    >>> [d.name for d in controller_declarations(Servers(), "/servers", "servers", "{id}", where)]
+    ['servers:index', 'servers:show', 'servers:start']
     """
     collection_t = parse_template(collection)
-    member_t = _join(collection_t, member)
-    ops: list[Operation] = []
-    actions: dict[str, Operation] = {}
+    member_t = join(collection_t, member)
+    decls: list[OperationDecl] = []
+    actions: dict[str, OperationDecl] = {}
     for attr in _public_methods(type(controller)):
         handler = getattr(controller, attr)
-        decl = declaration(handler) or Declaration()
-        op_name = f"{name}:{attr}"
-        if attr in STANDARD_METHODS and (decl.action or decl.route):
+        facts = declaration(handler) or Declaration()
+        if attr in STANDARD_METHODS and (facts.action or facts.route):
             raise DeclarationError(f"{describe_handler(handler)}: {attr}() is a standard method; "
                                    "it cannot also be a custom route or action")
+        action = None
         if attr in STANDARD_METHODS:
             method, on_member, default = STANDARD_METHODS[attr]
             template = member_t if on_member else collection_t
-        elif decl.route is not None:
-            method, path, on_member = decl.route
+        elif facts.route is not None:
+            method, path, on_member = facts.route
             default = 200
             base = member_t if on_member else collection_t
-            template = _join(base, path) if path else base
-        elif decl.action is not None:
-            if decl.action in actions:
-                raise DeclarationError(f"action {decl.action!r} of {collection} is declared twice: by "
-                                       f"{actions[decl.action].source} and {describe_handler(handler)}")
-            actions[decl.action] = declared_operation(op_name, "POST", _join(member_t, "action"), handler, decl,
-                                                      200, controller)
-            continue
+            template = join(base, path) if path else base
+        elif facts.action is not None:
+            if facts.action in actions:
+                raise DeclarationError(f"action {facts.action!r} of {collection} is declared twice: by "
+                                       f"{actions[facts.action].source} and {describe_handler(handler)}")
+            method, template, default, action = "POST", join(member_t, "action"), 200, facts.action
         else:
             continue
-        ops.append(declared_operation(op_name, method, template, handler, decl, default, controller))
-    if actions:
-        ops.append(compile_operation(f"{name}:action", "POST", _join(member_t, "action"), None,
-                                     source=f"{type(controller).__module__}.{type(controller).__qualname__}",
-                                     actions=actions))
-    if not ops:
+        decl = OperationDecl(
+            name=f"{name}:{attr}", method=method, template=template, handler=handler, facts=facts, owner=controller,
+            source=describe_handler(handler), where=where, default_status=default, action=action,
+            negotiate_version=negotiate_version if facts.negotiate_version is None else facts.negotiate_version,
+            override=override, mounts=mounts(template) if mounts is not None else ())
+        if action is not None:
+            actions[action] = decl
+        decls.append(decl)
+    if not decls:
         raise DeclarationError(
-            f"controller {type(controller).__qualname__} mounted at {collection} has no operations: define "
-            f"{', '.join(STANDARD_METHODS)} or decorate methods with action/collection_action/member_action")
-    return ops
+            f"controller {type(controller).__qualname__} mounted at {collection} (at {where}) has no operations: "
+            f"define {', '.join(STANDARD_METHODS)} or decorate methods with action/collection_action/member_action")
+    return decls
 
 
-def _join(base: Template, tail: str) -> Template:
+def join(base: Template, tail: str) -> Template:
     return parse_template(base.text.rstrip("/") + "/" + tail)
 
 

@@ -1,7 +1,7 @@
 """Decorators that declare how a controller or responder method is exposed.
 
 They only record facts on the function; the API reads them once, when the
-controller is added, and compiles operations from them.
+controller is added, and compiles implementations from them.
 
 >>> class Servers:
 ...     @response(202)
@@ -30,8 +30,8 @@ class Variant:
     ``max_version`` None means up to the API's latest. ``handler`` is another
     method of the same controller (by name) or a callable; the decorated
     method when None. ``status``, ``body`` (request body schema), ``query``
-    (query string schema) and ``response`` (response body schema) apply to
-    this range only.
+    (query string schema), ``response`` (response body schema) and ``rule``
+    (policy rule) apply to this range only.
     """
 
     min_version: str
@@ -41,17 +41,54 @@ class Variant:
     body: dict[str, Any] | None = None
     query: dict[str, Any] | None = None
     response: dict[str, Any] | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a handler argument comes from, when its name alone does not say.
+
+    >>> @cravat.bind(token=cravat.Header("X-Auth-Token"), limit=cravat.Query(int, default=20))
+    ... def index(self, req, token, limit): ...
+    """
+
+    kind: str                                   # "query", "header", "path"
+    key: str | None = None                      # the parameter or header name; the argument's name if None
+    convert: Callable[[str], Any] | None = None  # applied to the text; ValueError -> 400
+    default: Any = None
+    required: bool = False
+
+
+def Query(convert: Callable[[str], Any] | None = None, *, name: str | None = None, default: Any = None,
+          required: bool = False) -> Source:
+    """A query-string parameter: ``?limit=10`` gives ``limit=convert("10")``; absent gives ``default``."""
+    return Source("query", name, convert, default, required)
+
+
+def Header(name: str, convert: Callable[[str], Any] | None = None, *, default: Any = None,
+           required: bool = False) -> Source:
+    """A request header, by its HTTP name: ``Header("X-Auth-Token")``."""
+    return Source("header", name, convert, default, required)
 
 
 @dataclass
 class Declaration:
+    """What the decorators recorded on one function."""
+
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     accepts: tuple[str, ...] | None = None
+    produces: tuple[str, ...] | None = None
     action: str | None = None                  # body key of POST {member}/action
     route: tuple[str, str, bool] | None = None  # (HTTP method, path suffix, on the member?)
     schemas: dict[str, Any] = field(default_factory=dict)  # "body", "query", "response" -> JSON Schema
     variants: tuple[Variant, ...] = ()
+    rule: str | None = None                    # the policy rule that governs it
+    sources: dict[str, Source] = field(default_factory=dict)
+    summary: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    negotiate_version: bool | None = None      # False: outside microversions (a discovery document)
 
 
 def declaration(func: Any) -> Declaration | None:
@@ -79,6 +116,20 @@ def accepts(*media_types: str) -> Callable[[F], F]:
     if not media_types:
         raise ValueError("accepts() needs at least one media type")
     return lambda func: _declare(func, accepts=tuple(m.lower() for m in media_types))
+
+
+def produces(*media_types: str) -> Callable[[F], F]:
+    """The media types a method answers with, preferred first (default ``application/json``).
+
+    The request's ``Accept`` picks one (406 when none fits); the handler
+    reads it as ``req.media_type``:
+
+    >>> @produces("text/plain", "application/octet-stream")
+    ... def on_get(self, req): ...
+    """
+    if not media_types:
+        raise ValueError("produces() needs at least one media type")
+    return lambda func: _declare(func, produces=tuple(m.lower() for m in media_types))
 
 
 def action(name: str, *, status: int | None = None) -> Callable[[F], F]:
@@ -121,3 +172,34 @@ def versioned(*variants: Variant) -> Callable[[F], F]:
     if not variants or not all(isinstance(v, Variant) for v in variants):
         raise ValueError("versioned() takes one or more Variant rows")
     return lambda func: _declare(func, variants=tuple(variants))
+
+
+def rule(name: str) -> Callable[[F], F]:
+    """The policy rule that governs a method: ``@rule("os_compute_api:servers:show")``."""
+    if not isinstance(name, str) or not name:
+        raise ValueError("rule() needs the rule's name")
+    return lambda func: _declare(func, rule=name)
+
+
+def bind(**sources: Source) -> Callable[[F], F]:
+    """Where handler arguments come from when their names do not say: ``Header(...)``, ``Query(...)``."""
+    for name, source in sources.items():
+        if not isinstance(source, Source):
+            raise ValueError(f"bind({name}=...) takes cravat.Query(...) or cravat.Header(...), not {source!r}")
+    return lambda func: _declare(func, sources=dict(sources))
+
+
+def document(*, summary: str | None = None, description: str | None = None,
+             tags: tuple[str, ...] | list[str] | None = None) -> Callable[[F], F]:
+    """Documentation for generated API documents; the summary defaults to the docstring's first line."""
+    return lambda func: _declare(func, summary=summary, description=description,
+                                 tags=tuple(tags) if tags is not None else None)
+
+
+def unversioned(func: F) -> F:
+    """Serve a method outside microversions: its request's version header is read but never refused.
+
+    For documents that answer questions about versions (``GET /``), which
+    must not 406 the question "which versions are there?".
+    """
+    return _declare(func, negotiate_version=False)

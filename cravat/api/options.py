@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from cravat.http.faults import STYLES
 from cravat.versions.negotiation import Microversions
@@ -35,6 +37,14 @@ class APIOptions:
     strict_validation: bool = True
     #: What a response that breaks its declared schema does: "ignore", "warn" (log) or "error" (500).
     response_validation: str = "ignore"
+    #: The URL clients reach the API at (``https://keymanager.example.com``): links and Location
+    #: headers start with it instead of the request's own scheme and Host, as Barbican's
+    #: ``host_href`` and Nova's ``compute_link_prefix`` do.
+    public_endpoint: str | None = None
+    #: JSON bodies whose objects name a key twice get 400 unless this is True (then the last value wins).
+    allow_duplicate_json_keys: bool = False
+    #: JSON Schema ``format`` checks beyond fastjsonschema's own and ``uuid``: name -> regex or function.
+    formats: Mapping[str, str | Callable[[str], bool]] | None = None
 
     def __post_init__(self) -> None:
         if self.error_style not in STYLES:
@@ -48,3 +58,8 @@ class APIOptions:
             raise ValueError(f"max_body_size must be >= 0, not {self.max_body_size}")
         if self.max_json_depth < 1:
             raise ValueError(f"max_json_depth must be >= 1, not {self.max_json_depth}")
+        if self.public_endpoint is not None:
+            parts = urlsplit(self.public_endpoint)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                raise ValueError(f"public_endpoint {self.public_endpoint!r} is not an http(s) URL "
+                                 "such as https://api.example.com or https://example.com/compute")

@@ -43,7 +43,7 @@ def api_factory(global_conf: dict[str, str], api: str | None = None, **settings:
         if settings:
             raise ValueError(f"api = {api} is an API already built, so {', '.join(sorted(settings))} cannot "
                              "apply; name a function that builds it instead")
-        return obj
+        return obj.compile()
     if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)):
         raise ValueError(f"api = {api} is a {type(obj).__name__}, not a cravat API nor a function building one")
     kwargs = {name: _convert(name, value) for name, value in settings.items()}
@@ -51,7 +51,8 @@ def api_factory(global_conf: dict[str, str], api: str | None = None, **settings:
     app = obj(**kwargs)
     if not callable(app):
         raise ValueError(f"api = {api} returned a {type(app).__name__}, not a WSGI application")
-    return app
+    # Compiled now, so a route conflict or an unbound argument stops the server from starting.
+    return app.compile() if isinstance(app, API) else app
 
 
 def _convert(name: str, value: str) -> Any:

@@ -29,6 +29,7 @@ import socket
 import sys
 from dataclasses import dataclass
 
+from cravat.api.app import API
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.pasteload import PasteLoadError, load_paste_app
 from cravat.types import WSGIApp
@@ -80,6 +81,8 @@ class AppSource:
         app = load_object(self.spec)
         if not callable(app):
             raise LoadError(f"{self.spec} is a {type(app).__name__}, not a WSGI application")
+        if isinstance(app, API):
+            app.compile()  # a route conflict or an unbound argument stops the start, not the first request
         return app
 
     def describe(self) -> str:

@@ -21,7 +21,7 @@ def test_the_default_operation_name_is_the_last_literal_segment():
     api = cravat.API()
     api.resource("/v2.1/servers", Servers())
     api.resource("/servers/{server_id}/ips", Servers())
-    assert {"servers:index", "ips:show"} <= set(api.operations)
+    assert {"servers:index", "ips:show"} <= set(api.operation_names)
 
 
 def test_two_resources_with_one_name_are_a_start_up_error_suggesting_name():
@@ -46,14 +46,15 @@ def test_a_responder_without_responders_is_an_error():
     class Nothing:
         pass
 
-    with pytest.raises(cravat.DeclarationError, match="Nothing mounted at /x has no responders"):
+    with pytest.raises(cravat.DeclarationError, match=r"Nothing mounted at /x \(at .*test_app.py:\d+\) has no "
+                                                      "responders"):
         cravat.API().route("/x", Nothing())
 
 
 def test_responder_operations_are_named_by_verb():
     api = cravat.API()
     api.route("/ping", Ping())
-    assert api.operations["ping:get"].template.text == "/ping"
+    assert api.implementation("ping:get").template.text == "/ping"
 
 
 def test_options_are_one_object_and_keyword_settings_build_it():

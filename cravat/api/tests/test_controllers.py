@@ -1,8 +1,10 @@
 import pytest
 
 import cravat
-from cravat.api.controllers import controller_operations
-from cravat.api.operation import DeclarationError
+from cravat.api.controllers import controller_declarations
+from cravat.api.declarations import DeclarationError, Where
+
+WHERE = Where("test.py", 1)
 
 
 class Servers:
@@ -28,12 +30,16 @@ class Servers:
 
 
 def compiled(controller, collection="/servers"):
-    return {op.name: op for op in controller_operations(controller, collection, "servers", "{id}")}
+    return {d.name: d for d in controller_declarations(controller, collection, "servers", "{id}", WHERE)}
+
+
+def status(decl):
+    return decl.facts.status or decl.default_status
 
 
 def test_standard_methods_map_to_collection_and_member():
     ops = compiled(Servers())
-    routes = {name: (op.method, op.template.text, op.status) for name, op in ops.items()}
+    routes = {name: (op.method, op.template.text, status(op)) for name, op in ops.items()}
     assert routes["servers:index"] == ("GET", "/servers", 200)
     assert routes["servers:create"] == ("POST", "/servers", 201)
     assert routes["servers:show"] == ("GET", "/servers/{id}", 200)
@@ -44,15 +50,24 @@ def test_standard_methods_map_to_collection_and_member():
 def test_custom_routes_hang_off_the_collection_or_the_member():
     ops = compiled(Servers())
     assert (ops["servers:detail"].method, ops["servers:detail"].template.text) == ("GET", "/servers/detail")
-    assert (ops["servers:reboot"].method, ops["servers:reboot"].template.text, ops["servers:reboot"].status) == \
+    assert (ops["servers:reboot"].method, ops["servers:reboot"].template.text, status(ops["servers:reboot"])) == \
         ("POST", "/servers/{id}/reboot", 202)
 
 
-def test_actions_share_one_endpoint_keyed_by_name():
-    endpoint = compiled(Servers())["servers:action"]
-    assert (endpoint.method, endpoint.template.text) == ("POST", "/servers/{id}/action")
-    assert {k: a.status for k, a in endpoint.actions.items()} == {"os-start": 202, "os-stop": 200}
-    assert endpoint.actions["os-start"].name == "servers:start"
+def test_actions_are_declared_at_one_route_keyed_by_name():
+    ops = compiled(Servers())
+    actions = {d.action: d for d in ops.values() if d.action is not None}
+    assert {(d.method, d.template.text) for d in actions.values()} == {("POST", "/servers/{id}/action")}
+    assert {k: status(a) for k, a in actions.items()} == {"os-start": 202, "os-stop": 200}
+    assert actions["os-start"].name == "servers:start"
+
+
+def test_actions_share_one_endpoint_once_compiled():
+    api = cravat.API()
+    api.resource("/servers", Servers())
+    (endpoint,) = [e for e in api.endpoints if e.template == "/servers/{id}/action"]
+    assert endpoint.name == "servers:action"
+    assert sorted(i.action for i in endpoint.implementations) == ["os-start", "os-stop"]
 
 
 def test_undefined_standard_methods_are_not_routed():
@@ -67,9 +82,9 @@ def test_plain_helpers_are_not_routed():
 
 
 def test_a_member_pattern_applies_to_every_member_route():
-    ops = {op.name: op for op in controller_operations(Servers(), "/servers", "servers", "{id:[0-9]+}")}
+    ops = {d.name: d for d in controller_declarations(Servers(), "/servers", "servers", "{id:[0-9]+}", WHERE)}
     assert ops["servers:show"].template.text == "/servers/{id:[0-9]+}"
-    assert ops["servers:action"].template.text == "/servers/{id:[0-9]+}/action"
+    assert ops["servers:start"].template.text == "/servers/{id:[0-9]+}/action"
 
 
 def test_an_action_name_declared_twice_names_both_methods():
@@ -99,7 +114,7 @@ def test_a_controller_with_nothing_to_route_is_an_error():
     class Empty:
         def helper(self): ...
 
-    with pytest.raises(DeclarationError, match="Empty mounted at /servers has no operations"):
+    with pytest.raises(DeclarationError, match=r"Empty mounted at /servers \(at test.py:1\) has no operations"):
         compiled(Empty())
 
 

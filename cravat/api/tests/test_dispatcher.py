@@ -156,7 +156,8 @@ def test_a_bad_action_body_is_400_naming_the_problem(client, body, complaint):
 def test_an_action_without_a_body_is_400(client):
     response = client.post("/servers/7/action")
     assert response.status_code == 400
-    assert "servers:action needs a request body" in response.json["badRequest"]["message"]
+    assert response.json["badRequest"]["message"] \
+        == "An action body must be a JSON object with one key naming the action (os-start, os-stop); got no body."
 
 
 def test_malformed_json_is_400_saying_so(client):
@@ -197,7 +198,8 @@ def test_a_charset_parameter_does_not_change_the_media_type(client):
 def test_a_content_length_that_is_not_a_number_is_400(client):
     response = client.post("/servers", body=b"{}", headers={"Content-Length": "ten"})
     assert response.status_code == 400
-    assert "Content-Length 'ten' is not a number" in response.json["badRequest"]["message"]
+    assert "Content-Length 'ten' is not a length: it must be digits 0-9 only." in \
+        response.json["badRequest"]["message"]
 
 
 def test_accepted_non_json_bodies_arrive_as_bytes_and_can_go_back(client):
