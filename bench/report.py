@@ -17,6 +17,17 @@ FRAMEWORKS = {
     "routes": "routes_webob",
 }
 FLOOR, PEER, FOCUS = "raw", "falcon", "cravat"
+#: cravat at an older revision (--baseline REV), timed beside the current one.
+BEFORE = "before"
+#: Issue #7: hello (ping) and show at most this times the floor.
+KERNEL_LIMIT = 1.6
+
+
+def baseline_frameworks():
+    """FRAMEWORKS with the baseline column right after cravat's."""
+    order = list(FRAMEWORKS.items())
+    at = [n for n, _ in order].index(FOCUS) + 1
+    return dict(order[:at] + [(BEFORE, "cravat_before_app")] + order[at:])
 DISTRIBUTIONS = ("cravat", "falcon", "Flask", "Werkzeug", "pecan", "Routes",
                  "WebOb")
 BUILD_N = 1000
@@ -74,12 +85,12 @@ def timing_table(names, results, scenario_names):
     for n in names:
         head.append(f"{n} µs")
         columns.append(lambda s, n=n: cell_us(results, s, n))
-        if n == FOCUS:
+        if n in (FOCUS, BEFORE):
             for anchor in (FLOOR, PEER):
                 if anchor in names:
-                    head.append(f"{FOCUS}/{anchor}")
-                    columns.append(lambda s, a=anchor: fmt_ratio(
-                        results.us.get((s, FOCUS)), results.us.get((s, a))))
+                    head.append(f"{n}/{anchor}")
+                    columns.append(lambda s, a=anchor, n=n: fmt_ratio(
+                        results.us.get((s, n)), results.us.get((s, a))))
     rows = [[s] + [column(s) for column in columns] for s in scenario_names]
     return markdown_table(head, rows)
 
@@ -149,6 +160,24 @@ def goals(results, scenario_names):
         ready = sum(results.build_ms[FOCUS]) / 1000
         lines.append(f"- {FOCUS} app of {6 * BUILD_N:,} routes ready in "
                      f"< 0.5 s: {ready:.3f} s ({pass_fail(ready < 0.5)})")
+    return lines + kernel_goals(results, scenario_names)
+
+
+def kernel_goals(results, scenario_names):
+    """Issue #7: no scenario's ratio to the floor above the baseline's; hello and show at most 1.6x."""
+    us, lines = results.us, []
+    ratio = {(s, n): us[s, n] / us[s, FLOOR] for s in scenario_names for n in (FOCUS, BEFORE)
+             if (s, n) in us and (s, FLOOR) in us}
+    compared = [s for s in scenario_names if (s, FOCUS) in ratio and (s, BEFORE) in ratio]
+    if compared:
+        worse = [f"{s} {ratio[s, FOCUS]:.2f}× vs {ratio[s, BEFORE]:.2f}×" for s in compared
+                 if ratio[s, FOCUS] > ratio[s, BEFORE]]
+        lines.append(f"- {FOCUS} at or below {BEFORE}'s ratio to {FLOOR} in every scenario: "
+                     + (f"FAIL ({'; '.join(worse)})" if worse else "PASS"))
+    small = [s for s in scenario_names if (s.startswith("ping") or s.startswith("show")) and (s, FOCUS) in ratio]
+    if small:
+        cells = "; ".join(f"{s} {ratio[s, FOCUS]:.2f}× ({pass_fail(ratio[s, FOCUS] <= KERNEL_LIMIT)})" for s in small)
+        lines.append(f"- {FOCUS} hello (ping) and show at most {KERNEL_LIMIT}× {FLOOR}: {cells}")
     return lines
 
 

@@ -14,6 +14,7 @@ of them alike; the figure reported is the median over repetitions.
 import argparse
 import gc
 import importlib
+import os
 import shlex
 import statistics
 import sys
@@ -38,7 +39,7 @@ from bench.checks import (  # noqa: E402 - after the path fix above
     problem,
     scenarios,
 )
-from bench.report import BUILD_N, FRAMEWORKS, report  # noqa: E402
+from bench.report import BUILD_N, FRAMEWORKS, baseline_frameworks, report  # noqa: E402
 
 # --- timing -----------------------------------------------------------------
 
@@ -227,7 +228,13 @@ def parse_args(argv):
                    " name holds one of them (e.g. 'create' or 'show,404')")
     p.add_argument("--markdown", metavar="FILE",
                    help="also write the report to FILE")
+    p.add_argument("--baseline", metavar="REV",
+                   help="also time cravat as it was at git revision REV, as"
+                   " the framework 'before' (bench/baseline.py)")
     opts = p.parse_args(argv)
+    if opts.baseline:
+        os.environ["CRAVAT_BASELINE"] = opts.baseline
+        FRAMEWORKS.update(baseline_frameworks())
     if opts.quick:
         opts.reps, opts.batch, opts.budget_ms = 5, 300, 30
         opts.builds = min(opts.builds, 1)

@@ -3,62 +3,65 @@
 import cravat
 from bench.apps.server_schema import SERVER_SCHEMA
 
-#: The validated app's versions: Nova's range; requests ask for 2.40.
-MICROVERSIONS = cravat.Microversions("compute", "2.1", "2.90")
+
+def define(cv):
+    """``make_app`` and ``make_validated_app`` on the cravat module ``cv`` (this one, or a baseline's)."""
+    #: The validated app's versions: Nova's range; requests ask for 2.40.
+    microversions = cv.Microversions("compute", "2.1", "2.90")
+
+    class Ping:
+        def on_get(self, req):
+            return {"ping": "pong"}
+
+    def _resource(i):
+        name = f"r{i}"
+
+        class R:
+            def index(self, req):
+                return {"items": []}
+
+            def create(self, req, body):
+                return body  # 201 by default
+
+            def show(self, req, id):
+                return {"id": id, "name": name}
+
+            def update(self, req, id, body):
+                return body
+
+            def delete(self, req, id):
+                return None  # 204 by default
+
+            @cv.action("reboot", status=202)
+            def reboot(self, req, id, body):
+                return None
+
+        return R
+
+    def make_app(n):
+        api = cv.API()
+        api.route("/ping", Ping())
+        for i in range(n):
+            api.resource(f"/v1/r{i}", _resource(i)())  # one controller class per resource
+        return api  # the API object is itself the WSGI app
+
+    def _validated_resource(i):
+        class Validated(_resource(i)):
+            @cv.versioned(cv.Variant("2.1", body=SERVER_SCHEMA, status=201))
+            def create(self, req, body):
+                return body
+
+        return Validated
+
+    def make_validated_app(n):
+        """make_app's API with microversions, and create checking SERVER_SCHEMA."""
+        api = cv.API(microversions=microversions)
+        api.route("/ping", Ping())
+        for i in range(n):
+            api.resource(f"/v1/r{i}", _validated_resource(i)())
+        return api
+
+    return make_app, make_validated_app
 
 
-class Ping:
-    def on_get(self, req):
-        return {"ping": "pong"}
-
-
-def _resource(i):
-    name = f"r{i}"
-
-    class R:
-        def index(self, req):
-            return {"items": []}
-
-        def create(self, req, body):
-            return body  # 201 by default
-
-        def show(self, req, id):
-            return {"id": id, "name": name}
-
-        def update(self, req, id, body):
-            return body
-
-        def delete(self, req, id):
-            return None  # 204 by default
-
-        @cravat.action("reboot", status=202)
-        def reboot(self, req, id, body):
-            return None
-
-    return R
-
-
-def make_app(n):
-    api = cravat.API()
-    api.route("/ping", Ping())
-    for i in range(n):
-        api.resource(f"/v1/r{i}", _resource(i)())
-    return api  # the API object is itself the WSGI app
-
-
-def _validated_resource(i):
-    class Validated(_resource(i)):
-        @cravat.versioned(cravat.Variant("2.1", body=SERVER_SCHEMA, status=201))
-        def create(self, req, body):
-            return body
-
-    return Validated
-
-
-def make_validated_app(n):
-    """make_app's API with microversions, and create checking SERVER_SCHEMA."""
-    api = cravat.API(microversions=MICROVERSIONS)
-    api.route("/ping", Ping())
-    for i in range(n):
-        api.resource(f"/v1/r{i}", _validated_resource(i)())
-    return api
+make_app, make_validated_app = define(cravat)
