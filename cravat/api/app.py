@@ -32,6 +32,7 @@ from cravat.api.dispatcher import Dispatcher
 from cravat.api.endpoint import Endpoint
 from cravat.api.errorhandlers import ErrorHandler, ErrorHandlers
 from cravat.api.implementation import CompileContext, Implementation, Plan, check_range, plan_variants
+from cravat.api.lifecycle import Lifecycle, register
 from cravat.api.options import APIOptions
 from cravat.api.responders import responder_declarations
 from cravat.api.steps import Step
@@ -74,6 +75,9 @@ class API:
         self._authorizer: Callable[[Plan], Callable[..., None] | None] | None = None
         self._lock = threading.Lock()
         self._compiled: Compiled | None = None
+        #: Start-up and shutdown hooks; servers run them (``on_startup``, ``on_shutdown``).
+        self.lifecycle = Lifecycle()
+        register(self.lifecycle)
         self._app: Callable[[Environ, StartResponse], Iterable[bytes]] = self._first_request
 
     # --- declaring ---------------------------------------------------------------------------
@@ -145,6 +149,14 @@ class API:
         if name in self._resources:
             raise DeclarationError(f"add_resource: a resource named {name!r} is registered already")
         self._resources[name] = provider
+
+    def on_startup(self, hook: Callable[[], object]) -> Callable[[], object]:
+        """Run ``hook()`` in each server worker before it serves (open engines, start worker threads)."""
+        return self.lifecycle.on_startup(hook)
+
+    def on_shutdown(self, hook: Callable[[], object]) -> Callable[[], object]:
+        """Run ``hook()`` when the worker stops gracefully, in reverse order of registration."""
+        return self.lifecycle.on_shutdown(hook)
 
     def add_error_handler(self, exception: type[BaseException], handler: ErrorHandler) -> None:
         """Answer ``exception`` (and its subclasses) with the HTTPError ``handler(req, exc)`` returns."""
