@@ -29,6 +29,8 @@ from cravat.api.declarations import DeclarationError
 from cravat.api.declare import Source
 from cravat.types import Handler
 
+_NONE: frozenset[str] = frozenset()
+
 #: Arguments the request provides besides path parameters.
 RESERVED_ARGUMENTS = ("body", "query")
 
@@ -46,7 +48,8 @@ def signature_of(where: str, handler: Handler) -> Signature:
     first, named, takes_all = _parameters(where, handler)
     if not first:
         raise DeclarationError(f"{where}: the handler must take the request as its first argument")
-    return Signature(types.MappingProxyType(named), takes_all)
+    # A plain dict: nothing changes it once read, and 6,000 read-only views are 6,000 more objects to collect.
+    return Signature(named, takes_all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,7 @@ def bind(where: str, signature: Signature, path_params: tuple[str, ...], sources
         schema_query=tuple(schema_query),
         arguments=tuple(arguments),
         resources=tuple(resources),
-        resources_optional=frozenset(optional),
+        resources_optional=frozenset(optional) if optional else _NONE,
     )
 
 

@@ -66,7 +66,7 @@ def _endpoint(group: list[OperationDecl], plans: Mapping[OperationDecl, tuple[Pl
     first = group[0]
     path_params = tuple(dict.fromkeys(p for t in first.templates for p in t.param_names))
     is_action = first.action is not None
-    selectors: dict[str, Selector] = {}
+    selectors: dict[str, Selector | None] = {}
     impls: list[Implementation] = []
     for decl in group:
         built = tuple(build(p, path_params, ctx, pre_read_body=is_action) for p in plans[decl])
@@ -74,7 +74,7 @@ def _endpoint(group: list[OperationDecl], plans: Mapping[OperationDecl, tuple[Pl
             _check_path_arguments(plan, impl, decl)
         impls.extend(built)
         if built[0].version_range is None:
-            selectors[decl.action or ""] = single(built[0])
+            selectors[decl.action or ""] = single(built[0]) if is_action else None
         else:
             versions = negotiator.versions if negotiator is not None else None
             unavailable = negotiator.settings.unavailable_status if negotiator is not None else 404
@@ -85,7 +85,7 @@ def _endpoint(group: list[OperationDecl], plans: Mapping[OperationDecl, tuple[Pl
         select = by_action(first.templates[0].text, reader, selectors)
         name = f"{first.name.partition(':')[0]}:action"
     else:
-        select = selectors[""]
+        select = selectors[""]  # None: the endpoint's one implementation
         name = first.name
     return Endpoint(name, first.method, first.templates[0].text, tuple(impls), select,
                     _negotiation(group, negotiator))
@@ -147,4 +147,4 @@ def _options_endpoint(route: Route, ctx: CompileContext, negotiate: Callable[[En
                          facts=Declaration(), owner=None, source="cravat (Allow)", where=Where("cravat", 0))
     (plan,) = plan_variants(decl, ctx.schemas, ctx.options)
     impl = build(plan, (), CompileContext(ctx.options, ctx.schemas), pre_read_body=False, negotiate_media=False)
-    return Endpoint("OPTIONS", "OPTIONS", route.template.text, (impl,), single(impl), negotiate, builtin=True)
+    return Endpoint("OPTIONS", "OPTIONS", route.template.text, (impl,), None, negotiate, builtin=True)

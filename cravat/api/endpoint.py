@@ -41,14 +41,19 @@ class Endpoint:
     __slots__ = ("name", "method", "template", "implementations", "select", "negotiate", "builtin")
 
     def __init__(self, name: str, method: str, template: str, implementations: tuple[Implementation, ...],
-                 select: Selector, negotiate: Callable[[Environ], APIVersion | None], builtin: bool = False) -> None:
+                 select: Selector | None, negotiate: Callable[[Environ], APIVersion | None],
+                 builtin: bool = False) -> None:
         self.name = name
         self.method = method
         self.template = template
         self.implementations = implementations
-        self.select = select
+        # One implementation needs no selector: its own (a bound method, no closure per endpoint).
+        self.select = select if select is not None else self._only
         self.negotiate = negotiate
         self.builtin = builtin  # OPTIONS and HEAD answered for the route, not declared
+
+    def _only(self, environ: Environ, version: Any) -> Implementation:
+        return self.implementations[0]
 
     def __str__(self) -> str:
         sources = sorted({i.source for i in self.implementations})

@@ -131,6 +131,8 @@ class CompileContext:
     authorizer: Callable[[Plan], Callable[..., None] | None] | None = None
     #: Later features add steps: each factory sees the plan and returns a step or None.
     step_factories: tuple[Callable[[Plan, Implementation], Step | None], ...] = ()
+    #: Path-argument functions by the names they take, shared while compiling.
+    path_arguments: dict[tuple[str, ...], Callable[[dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
 
 
 def plan_variants(decl: OperationDecl, schemas: SchemaCompiler, options: APIOptions) -> tuple[Plan, ...]:
@@ -184,9 +186,10 @@ def _plan(decl: OperationDecl, handler: Handler, version_range: VersionRange | N
     return Plan(
         decl=decl, handler=handler, source=source, status=status,
         headers=tuple(facts.headers.items()), accepts=facts.accepts or (JSON,), produces=facts.produces or (JSON,),
-        version_range=version_range, rule=rule, schemas=MappingProxyType(declared), signature=signature,
-        sources=MappingProxyType(dict(facts.sources)), summary=facts.summary or (doc.splitlines()[0] if doc else None),
-        description=facts.description, tags=facts.tags, validate_body=validate_body, coerce_query=coerce_query,
+        version_range=version_range, rule=rule, schemas=MappingProxyType(declared) if declared else _EMPTY,
+        signature=signature, sources=MappingProxyType(dict(facts.sources)) if facts.sources else _EMPTY,
+        summary=facts.summary or (doc.splitlines()[0] if doc else None), description=facts.description,
+        tags=facts.tags, validate_body=validate_body, coerce_query=coerce_query,
         validate_query=validate_query, check_response=check_response,
     )
 
@@ -266,29 +269,34 @@ def build(plan: Plan, path_params: tuple[str, ...], ctx: CompileContext, *, pre_
     if binding.resources:
         steps.append(OpenResources({n: ctx.resources[n] for n in binding.resources if n in ctx.resources}))
     steps.append(Call(plan.handler))
-    impl = _implementation(plan, binding, tuple(steps))  # appended in order
+    # Shared by every implementation taking the same path arguments: a pure function of their names.
+    arguments = ctx.path_arguments.get(binding.path)
+    if arguments is None:
+        arguments = ctx.path_arguments[binding.path] = path_arguments(binding.path)
+    impl = _implementation(plan, binding, tuple(steps), arguments)  # appended in order
     added = [s for s in (factory(plan, impl) for factory in ctx.step_factories) if s is not None]
-    return _implementation(plan, binding, _ordered([*steps, *added])) if added else impl
+    return _implementation(plan, binding, _ordered([*steps, *added]), arguments) if added else impl
 
 
 def _ordered(steps: list[Step]) -> tuple[Step, ...]:
     return tuple(sorted(steps, key=lambda s: s.order))
 
 
-def _implementation(plan: Plan, binding: Binding, steps: tuple[Step, ...]) -> Implementation:
+def _implementation(plan: Plan, binding: Binding, steps: tuple[Step, ...],
+                    arguments: Callable[[dict[str, Any]], dict[str, Any]]) -> Implementation:
     decl = plan.decl
     return Implementation(
         name=decl.name, method=decl.method, template=decl.template, handler=plan.handler, source=plan.source,
         where=decl.where, status=plan.status, status_line=status_line(plan.status), headers=plan.headers,
         accepts=plan.accepts, produces=plan.produces, version_range=plan.version_range, action=decl.action,
         rule=plan.rule, schemas=plan.schemas, summary=plan.summary, description=plan.description, tags=plan.tags,
-        binding=binding, steps=steps, run=compose(steps, _path_arguments(binding.path)),
+        binding=binding, steps=steps, run=compose(steps, arguments),
         negotiate_version=decl.negotiate_version,
         plain_json=plan.status not in (204, 304) and all(m == JSON or m.endswith("+json") for m in plan.produces),
     )
 
 
-def _path_arguments(names: tuple[str, ...]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def path_arguments(names: tuple[str, ...]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A function from the request's path parameters to the handler's first arguments (a new dict)."""
     if not names:
         return lambda params: {}

@@ -41,14 +41,15 @@ class Route:
 
     __slots__ = ("template", "endpoints", "allow", "param_names", "convert", "params")
 
-    def __init__(self, template: Template) -> None:
+    def __init__(self, template: Template,
+                 params: Callable[[tuple[Any, ...]], dict[str, Any]] | None = None) -> None:
         self.template = template
         self.endpoints: dict[str, Any] = {}
         self.allow = "OPTIONS"
         self.param_names = template.param_names
         self.convert = _converter(template)
         #: ``params(values)``: a new dict of the parameters by name, from ``match``'s values.
-        self.params = _namer(template.param_names)
+        self.params = params if params is not None else namer(template.param_names)
 
     def add(self, method: str, endpoint: Any) -> None:
         existing = self.endpoints.get(method)
@@ -61,9 +62,14 @@ class Route:
         return f"<Route {self.template.text}>"
 
 
-def _namer(names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+def _no_params(values: tuple[Any, ...]) -> dict[str, Any]:
+    return {}
+
+
+def namer(names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+    """``values -> {name: value}`` for a route whose parameters are ``names``."""
     if not names:
-        return lambda values: {}
+        return _no_params
     if len(names) == 1:
         (only,) = names
         return lambda values: {only: values[0]}  # PERF: a third of dict(zip(...)) for the usual one
@@ -135,6 +141,7 @@ class Router:
         # PERF: templates without parameters are found by one dict lookup on the whole path.
         self._static: dict[str, Route] = {}
         self.routes: list[Route] = []
+        self._namers: dict[tuple[str, ...], Callable[[tuple[Any, ...]], dict[str, Any]]] = {}
 
     def add(self, template: Template, method: str, endpoint: Any) -> Route:
         """Register ``endpoint`` for ``method`` at ``template``; returns the route it joined."""
@@ -153,7 +160,10 @@ class Router:
                     "place must share one pattern")
             node = edge.node
         if node.route is None:
-            node.route = Route(template)
+            params = self._namers.get(template.param_names)
+            if params is None:  # routes with the same parameter names share one function
+                params = self._namers[template.param_names] = namer(template.param_names)
+            node.route = Route(template, params)
             self.routes.append(node.route)
             if template.is_static:
                 self._static["/" + "/".join(s.text for s in template.segments)] = node.route

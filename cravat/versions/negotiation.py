@@ -73,7 +73,12 @@ class Negotiator:
         #: Every version of the range, when it can be listed (one major version); else None.
         self.versions = enumerate_versions(self.min, self.max)
         # Built once: answers only ever read these tuples.
-        self._headers = {v: self._headers_of(v) for v in self.versions or ()}
+        # PERF: by minor number, not by version: a version hashes as its string, in Python.
+        self._min_minor = self.min.minor
+        self._headers = tuple(self._headers_of(v) for v in self.versions or ())
+        if self.versions is not None:  # the same objects the tables are built from, so identity finds them
+            self.default = self.versions[self.default.minor - self._min_minor]
+            self.min, self.max = self.versions[0], self.versions[-1]
 
     def negotiate(self, environ: Environ) -> APIVersion:
         """The request's version, or a 400 (malformed header) or 406 (out of range) saying why."""
@@ -106,8 +111,9 @@ class Negotiator:
 
     def headers(self, version: APIVersion) -> tuple[tuple[str, str], ...]:
         """The version headers of an answer in ``version``: the standard one, the legacy one, Vary."""
-        headers = self._headers.get(version)
-        return headers if headers is not None else self._headers_of(version)
+        if self._headers and version[0] == self.min[0]:
+            return self._headers[version[1] - self._min_minor]
+        return self._headers_of(version)
 
     def _headers_of(self, version: APIVersion) -> tuple[tuple[str, str], ...]:
         headers = [(STANDARD_HEADER, f"{self.settings.service_type} {version}")]
@@ -143,7 +149,7 @@ class Negotiator:
         if not self.min <= version <= self.max:
             raise NotAcceptable(f"Version {version} is not supported by the API. Minimum is {self.min} and "
                                 f"maximum is {self.max}.")
-        return version
+        return self.versions[version[1] - self._min_minor] if self.versions is not None else version
 
 
 def _entries(header: str, service_type: str) -> list[str]:
