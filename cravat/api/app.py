@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from cravat.api.controllers import controller_operations
 from cravat.api.dispatcher import Dispatcher
+from cravat.api.lifecycle import Lifecycle, register
 from cravat.api.operation import DeclarationError, Operation
 from cravat.api.options import APIOptions
 from cravat.api.responders import responder_operations
@@ -50,6 +51,10 @@ class API:
         self.urls = URLBuilder()
         self.operations: dict[str, Operation] = {}
         self._dispatcher = Dispatcher(self.options, self.router, self.urls)
+        self.lifecycle = Lifecycle()
+        register(self.lifecycle)
+        self.on_startup = self.lifecycle.on_startup
+        self.on_shutdown = self.lifecycle.on_shutdown
 
     def resource(self, collection: str, controller: Any, *, name: str | None = None,
                  member: str = "{id}") -> None:
