@@ -186,7 +186,7 @@ def check(options: ServeOptions) -> WSGIApp | None:
     """
     _adapter(options.server)
     if options.server == "dev":
-        app = options.source.load()  # the dev server serves it from this process
+        app = load_guarded(options.source, options.guard_options())  # the dev server serves it from this process
     else:
         check_source(options.source)
         app = None

@@ -31,8 +31,10 @@ import heapq
 import logging
 import math
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -65,9 +67,16 @@ MAX_CONNECTIONS = 16384
 
 
 class _Server(Granian):
-    """granian's server, checking the app before it acts on SIGHUP."""
+    """granian's server, checking the app before it acts on SIGHUP, telling its workers when it stops."""
 
     source: AppSource
+    stopping: str  # a file that exists once the server is stopping, not reloading
+
+    def signal_handler_interrupt(self, *args: object, **kwargs: object) -> None:
+        # Before granian stops the workers, so each knows this is a stop: see _drain.
+        with open(self.stopping, "w"):
+            pass
+        super().signal_handler_interrupt(*args, **kwargs)
 
     def signal_handler_reload(self, *args: object, **kwargs: object) -> None:
         try:
@@ -96,11 +105,16 @@ def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
         log_dictconfig=_logging_config(),
     )
     server.source = options.source
+    flags = tempfile.mkdtemp(prefix="cravat-granian-")
+    server.stopping = os.path.join(flags, "stopping")
     guard = options.guard_options(chunked_input=False, empty_is_invalid=True, connection_close=True)
     # The loader runs in each worker; a partial of plain data survives a 'spawn' start as well as a fork.
     loader = functools.partial(_load_in_worker, options.source, os.getpid(), guard, options.threads)
-    server.serve(spawn_target=functools.partial(_granian_worker, port=options.port), target_loader=loader,
-                 wrap_loader=False)
+    try:
+        server.serve(spawn_target=functools.partial(_granian_worker, port=options.port, stopping=server.stopping),
+                     target_loader=loader, wrap_loader=False)
+    finally:
+        shutil.rmtree(flags, ignore_errors=True)
     return 0
 
 
@@ -115,14 +129,14 @@ def _load_in_worker(source: AppSource, main_pid: int, options: GuardOptions, thr
 
 
 @WorkerProcess.wrap_target
-def _granian_worker(worker_id: int, callback: Any, *args: Any, port: int, **kwargs: Any) -> None:
+def _granian_worker(worker_id: int, callback: Any, *args: Any, port: int, stopping: str, **kwargs: Any) -> None:
     """granian's own WSGI worker, with a draining stop and the app's shutdown hooks at exit."""
     import granian._signals
     import granian.server.mp
 
     # granian's worker installs its signal handlers with this function, looked up when it runs: in this
     # worker process (ours), SIGTERM first drains (see _drain), then hands over to granian's stop.
-    granian._signals.set_sync_signals = functools.partial(_draining_signals, callback, port)
+    granian._signals.set_sync_signals = functools.partial(_draining_signals, callback, port, stopping)
     # And it wraps the app in its WSGI runner with this one: here, cravat's runner, which reads bodies apart.
     granian.server.mp._wsgi_call_wrap = functools.partial(_Runner, callback)
     try:
@@ -299,7 +313,7 @@ def _respond(proto: Any, status: str, headers: list[tuple[str, str]], body: byte
     proto.response_bytes(int(status[:3]), headers, body)
 
 
-def _draining_signals(guard: ServingGuard, port: int) -> Any:
+def _draining_signals(guard: ServingGuard, port: int, stopping: str) -> Any:
     """granian's ``set_sync_signals``, with :func:`_drain` before the stop it signals."""
     from granian._granian import WorkerSignal
     from granian._signals import set_main_signals
@@ -311,16 +325,22 @@ def _draining_signals(guard: ServingGuard, port: int) -> Any:
         if started.is_set():
             return
         started.set()
-        threading.Thread(target=_drain, args=(guard, port, stop), name="cravat-drain", daemon=True).start()
+        threading.Thread(target=_drain, args=(guard, port, stopping, stop), name="cravat-drain", daemon=True).start()
 
     set_main_signals(handler)
     return stop
 
 
-def _drain(guard: ServingGuard, port: int, stop: Any) -> None:
-    for sock in own_listeners(port):
-        refuse_new_connections(sock)
-        sock.close()
+def _drain(guard: ServingGuard, port: int, stopping: str, stop: Any) -> None:
+    """Refuse new connections (at a stop; at a reload the new worker takes them), say close, then stop.
+
+    Each worker has its own listening socket (SO_REUSEPORT): a filter on a
+    reloading worker's would leave the clients hashed to it waiting.
+    """
+    if os.path.exists(stopping):
+        for sock in own_listeners(port):
+            refuse_new_connections(sock)
+            sock.close()
     guard.draining.set()
     time.sleep(STOP_LINGER)
     stop.set()

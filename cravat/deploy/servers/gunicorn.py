@@ -31,7 +31,7 @@ from gunicorn.arbiter import Arbiter
 
 from cravat.deploy.loading import LoadError
 from cravat.deploy.server import ServeOptions, check_source, load_guarded
-from cravat.deploy.servers.gunicorn_worker import configure
+from cravat.deploy.servers.gunicorn_worker import configure, refuse_listeners
 from cravat.types import WSGIApp
 
 
@@ -87,6 +87,11 @@ class _Arbiter(Arbiter):
             self.log.error("SIGHUP: not reloading, the workers go on serving the app they have: %s", exc)
             return
         super().handle_hup()
+
+    def stop(self, graceful: bool = True) -> None:
+        if graceful:
+            refuse_listeners(self.LISTENERS)
+        super().stop(graceful)
 
 
 def run(options: ServeOptions, app: WSGIApp | None = None) -> int:

@@ -11,8 +11,8 @@ client gets 408; a malformed request gets its 400 (413, 431, 501) from the
 poller, in the app's error style, and never reaches a thread; gunicorn's
 own error pages (HTML) are answered in that style too.
 
-At a graceful stop it first refuses new connections without resetting the
-queued ones (:mod:`cravat.deploy.listeners`), serves those, answers every
+At a graceful stop the arbiter first refuses new connections without
+resetting the queued ones (:func:`refuse_listeners`); each worker serves those, answers every
 request with ``Connection: close``, and runs the app's shutdown hooks as it
 exits.
 """
@@ -194,9 +194,9 @@ class CravatThreadWorker(ThreadWorker):
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         if self.alive:
-            # No new connection from now on; those already queued are accepted and answered, not reset.
+            # Those already queued are accepted and answered, not reset when the socket closes. At a stop
+            # the arbiter has made the listener refuse new connections (refuse_listeners) before this.
             for listener in self.sockets:
-                refuse_new_connections(listener.sock if hasattr(listener, "sock") else listener)
                 self._accept_queued(listener)
         super().handle_exit(sig, frame)
 
@@ -215,6 +215,16 @@ class CravatThreadWorker(ThreadWorker):
             super().run()
         finally:
             stop_all(getattr(self.wsgi, "lifecycles", []))
+
+
+def refuse_listeners(listeners: list[Any]) -> None:
+    """At a graceful stop, before the workers are told: no new connection completes on ``listeners``.
+
+    In the arbiter, not in each worker: the listening socket is one socket
+    shared by all, and at a reload the new workers go on accepting on it.
+    """
+    for listener in listeners:
+        refuse_new_connections(listener.sock if hasattr(listener, "sock") else listener)
 
 
 def configure(limits: tuple[float, float, int, int]) -> type[CravatThreadWorker]:

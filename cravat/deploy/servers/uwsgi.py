@@ -22,7 +22,9 @@ passes them on to uWSGI's master:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import logging
 import os
 import shutil
@@ -38,13 +40,19 @@ from cravat.types import WSGIApp
 
 LOG = logging.getLogger(__name__)
 
-#: The environment variable that hands the app's source to the workers.
+#: The environment variables that hand the app's source and the guard's options to the workers.
 SOURCE_VARIABLE = "CRAVAT_SERVE_APP"
+GUARD_VARIABLE = "CRAVAT_SERVE_GUARD"
+#: uWSGI's largest request head (its --buffer-size is a 16-bit field of its protocol).
+MAX_BUFFER_SIZE = 65535
 
 
 def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
     binary = find_uwsgi()
-    env = dict(os.environ, **{SOURCE_VARIABLE: options.source.to_json()})
+    # uWSGI's http-socket hands a chunked body to the app as an empty one: the guard refuses it (411).
+    guard = options.guard_options(connection_close=True, chunked_input=False)
+    env = dict(os.environ, **{SOURCE_VARIABLE: options.source.to_json(),
+                              GUARD_VARIABLE: json.dumps(dataclasses.asdict(guard))})
     # Its own process group: the kill after the graceful timeout must reach the workers, which
     # outlive a killed master while a request runs; and a terminal's Ctrl-C reaches only cravat,
     # which makes it a graceful stop. If cravat is killed, uWSGI gets its brutal shutdown (SIGINT):
@@ -115,4 +123,8 @@ def uwsgi_args(options: ServeOptions, cwd: str | None = None) -> list[str]:
         "--worker-reload-mercy", grace,
         "--reload-mercy", grace,
         "--disable-logging",  # no access log, like the other servers by default
+        # Each read of a request's head or body waits at most this long; the guard bounds the whole body.
+        "--socket-timeout", str(max(1, round(options.header_timeout))),
+        # Request heads up to this size; a larger one would be dropped without an answer.
+        "--buffer-size", str(min(options.max_head_size, MAX_BUFFER_SIZE)),
     ]
