@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how long a client may take to send a request's body; then 408 (default %(default)s)")
     limits.add_argument("--keepalive-timeout", type=_seconds, default=5.0, metavar="SECONDS",
                         help="how long an idle keep-alive connection stays open (default %(default)s)")
+    limits.add_argument("--body-threads", type=_positive, metavar="N",
+                        help="granian: threads for requests whose body is still arriving, beyond --threads; "
+                             "more such requests are 503 at once (default 4 x --threads)")
     limits.add_argument("--max-body-size", type=_positive, default=1024 * 1024, metavar="BYTES",
                         help="request bodies over this are 413 before they are read (default %(default)s)")
     limits.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
@@ -123,7 +126,8 @@ def serve_options(args: argparse.Namespace) -> ServeOptions:
     host, port = _parse_bind(args.bind)
     try:
         return ServeOptions(source, host, port, server=args.server, workers=args.workers, threads=args.threads,
-                            graceful_timeout=args.graceful_timeout, header_timeout=args.header_timeout,
+                            graceful_timeout=args.graceful_timeout, body_threads=args.body_threads,
+                            header_timeout=args.header_timeout,
                             body_timeout=args.body_timeout, keepalive_timeout=args.keepalive_timeout,
                             max_body_size=args.max_body_size, allowed_hosts=tuple(args.allowed_host),
                             trusted_proxies=tuple(args.trusted_proxy), public_endpoint=args.public_endpoint,

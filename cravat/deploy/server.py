@@ -114,6 +114,9 @@ class ServeOptions:
     threads: int = 8
     #: Seconds a worker has, after SIGTERM or SIGHUP, to finish the requests it accepted.
     graceful_timeout: int = 30
+    #: granian: threads beyond ``threads`` for requests whose body is still arriving (None: 4 x threads);
+    #: a request with a body beyond them is 503 at once. Each costs throughput under many connections.
+    body_threads: int | None = None
     #: Seconds a client has to send a request's head (request line and headers).
     header_timeout: float = 10.0
     #: Seconds a client has to send a request's body, from its first byte; then 408.
@@ -134,6 +137,8 @@ class ServeOptions:
     error_style: str | None = None
 
     def __post_init__(self) -> None:
+        if self.body_threads is None:
+            object.__setattr__(self, "body_threads", 4 * self.threads)
         self.guard_options()  # a bad public endpoint, proxy or host is an error before anything starts
         for name in ("header_timeout", "body_timeout", "keepalive_timeout"):
             if getattr(self, name) <= 0:

@@ -58,10 +58,6 @@ RESPAWN_INTERVAL = 2.0
 #: Seconds a stopping worker goes on answering kept-alive connections (with Connection: close) before
 #: granian closes the idle ones: a client busy on one hears "close" instead of losing a request to a reset.
 STOP_LINGER = 1.0
-#: Threads granian's pool has beyond the app's ``threads``, per app thread, for requests whose body is still
-#: arriving; a request with a body beyond them is 503 at once. Not more: granian's pool grows to the number
-#: of requests in flight, and many threads contending for the GIL cost the fast requests (docs/serving.md).
-BODY_READERS_PER_THREAD = 4
 #: Connections a worker holds open at once (granian's backpressure); slow heads count until header_timeout.
 MAX_CONNECTIONS = 16384
 
@@ -94,7 +90,7 @@ def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
         port=options.port,
         interface="wsgi",
         workers=options.workers,
-        blocking_threads=options.threads * (1 + BODY_READERS_PER_THREAD),
+        blocking_threads=options.threads + options.body_threads,
         backpressure=MAX_CONNECTIONS,
         http="1",
         http1_settings=HTTP1Settings(header_read_timeout=int(options.header_timeout * 1000),
@@ -109,7 +105,8 @@ def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
     server.stopping = os.path.join(flags, "stopping")
     guard = options.guard_options(chunked_input=False, empty_is_invalid=True, connection_close=True)
     # The loader runs in each worker; a partial of plain data survives a 'spawn' start as well as a fork.
-    loader = functools.partial(_load_in_worker, options.source, os.getpid(), guard, options.threads)
+    loader = functools.partial(_load_in_worker, options.source, os.getpid(), guard, options.threads,
+                               options.body_threads)
     try:
         server.serve(spawn_target=functools.partial(_granian_worker, port=options.port, stopping=server.stopping),
                      target_loader=loader, wrap_loader=False)
@@ -118,14 +115,17 @@ def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
     return 0
 
 
-def _load_in_worker(source: AppSource, main_pid: int, options: GuardOptions, threads: int) -> WSGIApp:
+def _load_in_worker(source: AppSource, main_pid: int, options: GuardOptions, threads: int, body_threads: int
+                    ) -> WSGIApp:
     # The worker inherits the main process's SIGTERM handler, which does nothing useful here and
     # would swallow a SIGTERM sent before granian installs the worker's own: until then, just die.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     exit_with_parent(main_pid)
     # granian's wsgi.input hands a truncated chunked body over as a whole one, and an invalid header
     # value as an empty one: the guard refuses chunked bodies (411) and empty meaningful headers here.
-    return load_guarded(source, options, admission=Admission(threads))
+    guard = load_guarded(source, options, admission=Admission(threads))
+    guard.body_threads = body_threads
+    return guard
 
 
 @WorkerProcess.wrap_target
@@ -166,8 +166,7 @@ class _Runner:
         self.deadlines = _Deadlines(self._timed_out)
         self._lock = threading.Lock()
         self._reading = 0
-        threads = guard.admission.threads if guard.admission is not None else 1
-        self.max_reading = threads * BODY_READERS_PER_THREAD
+        self.max_reading = guard.body_threads
 
     def __call__(self, proto: Any, scope: dict[str, Any]) -> None:
         environ = self.base | scope
