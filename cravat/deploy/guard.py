@@ -104,6 +104,9 @@ class GuardOptions:
     chunked_input: bool = True
     #: Whether the server hands a header value with invalid bytes over as an empty one (granian does).
     empty_is_invalid: bool = False
+    #: The scheme the server itself speaks (``cravat serve``: http). Some servers set ``wsgi.url_scheme``
+    #: from X-Forwarded-Proto themselves (uWSGI does); this undoes that for untrusted peers.
+    server_scheme: str | None = None
     #: Whether the app may answer ``Connection: close`` (a hop-by-hop header, which PEP 3333 forbids and
     #: wsgiref and mod_wsgi refuse; granian, gunicorn and uWSGI close the connection on it).
     connection_close: bool = False
@@ -230,6 +233,8 @@ class ServingGuard:
         if not (text.isascii() and text.isprintable()) or self.options.empty_is_invalid and "" in values:
             self._check_header_bytes(environ)
         self._check_host(environ)
+        if environ.get("wsgi.url_scheme") not in ("http", "https"):
+            environ["wsgi.url_scheme"] = self.options.server_scheme or "http"
         if not _FORWARDED_KEYS.isdisjoint(environ):
             self._check_forwarded(environ)
 
@@ -276,6 +281,8 @@ class ServingGuard:
         if self._endpoint is not None or not self._proxies.trusts(environ.get("REMOTE_ADDR")):
             for key in present:
                 del environ[key]
+            if self._endpoint is None and self.options.server_scheme is not None:
+                environ["wsgi.url_scheme"] = self.options.server_scheme
             return
         proto = environ.get("HTTP_X_FORWARDED_PROTO")
         try:

@@ -150,7 +150,7 @@ class ServeOptions:
         TrustedProxies.of(self.trusted_proxies)
         return GuardOptions(max_body_size=self.max_body_size, body_timeout=self.body_timeout,
                             allowed_hosts=self.allowed_hosts, trusted_proxies=self.trusted_proxies,
-                            public_endpoint=self.public_endpoint, error_style=self.error_style,
+                            public_endpoint=self.public_endpoint, error_style=self.error_style, server_scheme="http",
                             **server)  # type: ignore[arg-type]
 
     @property
