@@ -53,8 +53,9 @@ class Served:
     """``cravat serve`` on a free 127.0.0.1 port, answering; ``with Served(...) as s: s.port``."""
 
     def __init__(self, server: str, *args: str, app: str | None = "examples.compute:app", ready: str = "/ping",
-                 threads: int = THREADS) -> None:
+                 threads: int = THREADS, env: dict[str, str] | None = None) -> None:
         self.server = server
+        self.env = None if env is None else {**os.environ, **env}
         self.port = free_port()
         what = ["--app", app] if app else []
         self.command = [str(Path(sys.executable).parent / "cravat"), "serve", *what, "--server", server,
@@ -65,7 +66,7 @@ class Served:
 
     def __enter__(self) -> Served:
         self.proc = subprocess.Popen(self.command, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
+                                     start_new_session=True, env=self.env)
         deadline = time.monotonic() + TIMEOUT
         while True:
             if self.proc.poll() is not None:
