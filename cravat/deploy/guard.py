@@ -110,6 +110,9 @@ class GuardOptions:
     #: Whether the app may answer ``Connection: close`` (a hop-by-hop header, which PEP 3333 forbids and
     #: wsgiref and mod_wsgi refuse; granian, gunicorn and uWSGI close the connection on it).
     connection_close: bool = False
+    #: Answer every request with ``Connection: close``: for a server that closes after each answer without
+    #: saying so (uWSGI's http-socket), so a client does not write its next request into a closed connection.
+    close_every_connection: bool = False
 
     def __post_init__(self) -> None:
         if self.max_body_size < 0:
@@ -191,7 +194,7 @@ class ServingGuard:
 
     def call_app(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Run the app on a request the guard passed (in an admission slot, if there are slots)."""
-        if self.draining.is_set() and self.options.connection_close:
+        if (self.draining.is_set() or self.options.close_every_connection) and self.options.connection_close:
             start_response = _closing(start_response)
         if self.admission is None:
             return self._call_app(environ, start_response)
