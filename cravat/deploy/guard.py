@@ -230,6 +230,9 @@ class ServingGuard:
         method = environ.get("REQUEST_METHOD")
         if method not in _COMMON_METHODS and (not method or not _TOKEN.fullmatch(method)):
             raise BadRequest("The request line has no method: it must be METHOD TARGET HTTP/1.1.")
+        if environ.get("SERVER_PROTOCOL", "HTTP/1.1") not in _PROTOCOLS:
+            raise BadRequest(f"The request line's protocol {environ['SERVER_PROTOCOL'][:20]!r} is not HTTP/1.1 "
+                             "or HTTP/1.0.")
         # PERF: one C pass over every header value at once; the per-header walk runs only when it fails.
         values = [v for k, v in environ.items() if type(v) is str and k not in _NOT_HEADERS]
         text = "".join(values)
@@ -455,4 +458,6 @@ def _header_name(key: str) -> str:
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# granian names HTTP/1.0 "HTTP/1" and serves HTTP/2 too.
+_PROTOCOLS = frozenset(("HTTP/1.1", "HTTP/1.0", "HTTP/1", "HTTP/2"))
 _COMMON_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))

@@ -111,6 +111,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     error: str | None = None  # why there was no answer: "reset", "closed", "timeout"
+    version: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -144,13 +145,20 @@ def read_answer(sock: socket.socket, timeout: float = TIMEOUT, head_only: bool =
             buf += chunk
         head, _, rest = buf.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ")[1])
+        # uWSGI echoes whatever protocol the request line named ("HTCPCP 400 Bad Request"): the status is
+        # the first three-digit word.
+        words = lines[0].split(" ")
+        version = words[0]
+        codes = [w for w in words[1:] if len(w) == 3 and w.isdigit()]
+        if not codes:
+            return Answer(None, error=f"no status in {lines[0][:80]!r}")
+        status = int(codes[0])
         headers = {}
         for line in lines[1:]:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         if head_only or status in (204, 304):
-            return Answer(status, headers, b"")
+            return Answer(status, headers, b"", version=version)
         if "content-length" in headers:
             length = int(headers["content-length"])
             while len(rest) < length:
@@ -158,10 +166,10 @@ def read_answer(sock: socket.socket, timeout: float = TIMEOUT, head_only: bool =
                 if not chunk:
                     break
                 rest += chunk
-            return Answer(status, headers, rest[:length])
+            return Answer(status, headers, rest[:length], version=version)
         while chunk := sock.recv(65536):
             rest += chunk
-        return Answer(status, headers, rest)
+        return Answer(status, headers, rest, version=version)
     except ConnectionResetError:
         return Answer(None, error="reset")
     except TimeoutError:
