@@ -111,10 +111,17 @@ class SlowClients:
 
 def wrk(port: int, seconds: float) -> tuple[float, float, str]:
     """Requests per second, p99 latency in ms, and wrk's complaint line if any."""
-    out = subprocess.run(["wrk", "-t2", "-c50", f"-d{seconds:g}s", "--latency", f"http://127.0.0.1:{port}{SHOW}"],
-                         capture_output=True, text=True, timeout=seconds + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    try:
+        out = subprocess.run(["wrk", "-t2", "-c50", f"-d{seconds:g}s", "--latency",
+                              f"http://127.0.0.1:{port}{SHOW}"], capture_output=True, text=True,
+                             timeout=seconds + 30).stdout
+    except subprocess.TimeoutExpired:
+        return 0.0, float("inf"), "wrk did not finish: the server stopped answering"
+    rate, latency = re.search(r"Requests/sec:\s+([\d.]+)", out), re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    if not rate or not latency:
+        return 0.0, float("inf"), f"wrk measured nothing: {out[-200:]!r}"
+    rps = float(rate.group(1))
+    value, unit = latency.groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     problems = "; ".join(line.strip() for line in out.splitlines() if "Non-2xx" in line or "timeout" in line)
     return rps, p99, problems

@@ -225,8 +225,12 @@ class ServingGuard:
 
     # --- the head --------------------------------------------------------------
 
-    def check_head(self, environ: Environ) -> None:
-        """Refuse (``HTTPError``) a request whose method, header bytes, Host or forwarded headers are bad."""
+    def check_head(self, environ: Environ, request_part: Environ | None = None) -> None:
+        """Refuse (``HTTPError``) a request whose method, header bytes, Host or forwarded headers are bad.
+
+        ``request_part``: the part of the environ the request made, where the server's environ also
+        holds the process's own variables (granian's holds all of ``os.environ``); its values are checked.
+        """
         method = environ.get("REQUEST_METHOD")
         if method not in _COMMON_METHODS and (not method or not _TOKEN.fullmatch(method)):
             raise BadRequest("The request line has no method: it must be METHOD TARGET HTTP/1.1.")
@@ -234,14 +238,16 @@ class ServingGuard:
             raise BadRequest(f"The request line's protocol {environ['SERVER_PROTOCOL'][:20]!r} is not HTTP/1.1 "
                              "or HTTP/1.0.")
         # PERF: one C pass over every header value at once; the per-header walk runs only when it fails.
-        values = [v for k, v in environ.items() if type(v) is str and k not in _NOT_HEADERS]
+        request_part = request_part or environ
+        values = [v for k, v in request_part.items() if type(v) is str and k not in _NOT_HEADERS]
         text = "".join(values)
         if not (text.isascii() and text.isprintable()) or self.options.empty_is_invalid and "" in values:
             self._check_header_bytes(environ)
         self._check_host(environ)
         if environ.get("wsgi.url_scheme") not in ("http", "https"):
             environ["wsgi.url_scheme"] = self.options.server_scheme or "http"
-        if not _FORWARDED_KEYS.isdisjoint(environ):
+        # PERF: a set's isdisjoint walks its argument; the request's part is the short one.
+        if not _FORWARDED_KEYS.isdisjoint(request_part):
             self._check_forwarded(environ)
 
     def _check_header_bytes(self, environ: Environ) -> None:

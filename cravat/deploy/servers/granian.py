@@ -172,7 +172,7 @@ class _Runner:
         environ = self.base | scope
         guard = self.guard
         try:
-            guard.check_head(environ)
+            guard.check_head(environ, scope)
             size = guard.body_size(environ)
         except HTTPError as error:
             _respond(proto, *guard.fault(error))
