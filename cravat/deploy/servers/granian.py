@@ -2,13 +2,16 @@
 
 Each worker process runs granian's Rust HTTP runtime, which reads request
 heads asynchronously (a slow head holds no thread; ``header_timeout`` ends
-it) and hands each request to one of ``threads`` Python threads. A request
-without a body runs there at once. A request with a body is handed on to a
-body reader (:class:`_Runner`): the app runs only once the body is whole,
-in one of the same ``threads`` slots, and answers through granian's
-protocol object from that thread. A body not whole within ``body_timeout``
-is answered 408 by a deadline thread. So slow or stalled bodies hold no app
-thread, and requests without a body pay nothing for it.
+it) and hands each request to a thread of its pool, ``threads`` +
+``body_threads`` large. The app runs in ``threads`` admission slots
+(:class:`cravat.deploy.guard.Admission`), and only once a request's body is
+whole (:class:`_Runner`): a thread waiting for a body holds no slot, at most
+``body_threads`` wait at once (a request with a body beyond them is 503 at
+once), and a body not whole within ``body_timeout`` is answered 408 by a
+deadline thread, through granian's protocol object. So slow or stalled
+bodies hold no app thread. granian offers nothing better: its
+``wsgi.input`` cannot be read once the WSGI callable returned (it reads
+empty), and a blocked read cannot be cut short.
 
 Signals, handled by granian's main process:
 
@@ -137,7 +140,7 @@ def _granian_worker(worker_id: int, callback: Any, *args: Any, port: int, stoppi
     # granian's worker installs its signal handlers with this function, looked up when it runs: in this
     # worker process (ours), SIGTERM first drains (see _drain), then hands over to granian's stop.
     granian._signals.set_sync_signals = functools.partial(_draining_signals, callback, port, stopping)
-    # And it wraps the app in its WSGI runner with this one: here, cravat's runner, which reads bodies apart.
+    # And it wraps the app in its WSGI runner with this one: here, cravat's, which guards and admits.
     granian.server.mp._wsgi_call_wrap = functools.partial(_Runner, callback)
     try:
         Granian._spawn_wsgi_worker.__wrapped__(worker_id, callback, *args, **kwargs)
@@ -148,10 +151,10 @@ def _granian_worker(worker_id: int, callback: Any, *args: Any, port: int, stoppi
 class _Runner:
     """What granian calls for each request (in place of ``granian.wsgi._callback_wrapper``).
 
-    Called on one of granian's ``threads`` threads with granian's protocol
-    object and the request's environ. The protocol's ``response_bytes`` may be
-    called from any thread, which lets a request with a body leave granian's
-    thread while the body arrives.
+    Called on a thread of granian's pool with granian's protocol object and
+    the request's part of the environ. The protocol's ``response_bytes`` may
+    be called from any thread, which lets the deadline thread answer 408
+    while the request's own thread is still blocked reading its body.
     """
 
     def __init__(self, guard: ServingGuard, callback: Any, scope_opts: dict[str, Any], access_log_fmt: Any = None
