@@ -1,14 +1,23 @@
-"""Lifecycle: what an API starts before it serves and stops after (engines, worker threads, policy files).
+"""Start-up and shutdown hooks of an application, run once per worker process by the server.
 
-Each API has a :class:`Lifecycle`; ``api.on_startup(fn)`` and
-``api.on_shutdown(fn)`` add to it. Servers start it in each worker after
-loading the app and stop it on a graceful stop. They find every API a load
-built, however deep in a paste pipeline, with :func:`collecting`:
+An API registers what it must open before serving (a connection pool, a
+background thread) and close when it stops::
 
->>> with collecting() as lifecycles:
-...     app = load_paste_app("etc/api-paste.ini")
->>> for lifecycle in lifecycles:
-...     lifecycle.start()
+    >>> api.on_startup(pool.connect)
+    >>> api.on_shutdown(pool.close)
+
+Every server ``cravat serve`` offers builds the app in each worker inside
+:func:`collecting`, which gathers every :class:`Lifecycle` created while it
+is active, then starts them after the app loaded and stops them when the
+worker stops (after SIGTERM's drain, at a reload, at exit)::
+
+    >>> with collecting() as lifecycles:
+    ...     app = build_the_app()
+    >>> for lifecycle in lifecycles:
+    ...     lifecycle.start()
+
+The collector is a ``contextvars.ContextVar``, not a module-level list, so two
+loads (two threads, two tests) never see each other's lifecycles.
 """
 
 from __future__ import annotations
@@ -18,91 +27,119 @@ import contextvars
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 LOG = logging.getLogger(__name__)
 
-Hook = Callable[[], object]
+Hook = Callable[[], Any]
 
-_COLLECTING: contextvars.ContextVar[list[Lifecycle] | None] = contextvars.ContextVar("cravat_lifecycles",
+_COLLECTOR: contextvars.ContextVar[list[Lifecycle] | None] = contextvars.ContextVar("cravat_lifecycles",
                                                                                      default=None)
 
 
-class Lifecycle:
-    """Start-up and shutdown hooks: startup runs once, in order; shutdown once, in reverse order.
+class LifecycleError(RuntimeError):
+    """A start-up hook failed; the message names it, the original exception is ``__cause__``."""
 
-    A start-up hook that raises stops the start (the hooks already run are
-    shut down, in reverse, and the error goes on); a shutdown hook that
-    raises is logged, and the others still run.
+
+class Lifecycle:
+    """Start-up hooks run once in the order added; shutdown hooks once, in reverse order.
+
+    >>> life = Lifecycle()
+    >>> life.on_startup(lambda: print("open"))
+    >>> life.on_shutdown(lambda: print("close"))
+    >>> life.start(); life.stop()
+    open
+    close
     """
 
-    def __init__(self, name: str = "api") -> None:
-        self.name = name
+    def __init__(self) -> None:
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._lock = threading.Lock()
-        self._started: list[Hook] | None = None
+        self._started = False
         self._stopped = False
 
-    def on_startup(self, hook: Hook) -> Hook:
-        """Run ``hook()`` when the server starts this app; usable as a decorator."""
-        self._startup.append(hook)
-        return hook
+    def on_startup(self, fn: Hook) -> Hook:
+        """Run ``fn()`` when the worker starts serving; usable as a decorator."""
+        self._startup.append(fn)
+        return fn
 
-    def on_shutdown(self, hook: Hook) -> Hook:
-        """Run ``hook()`` when the server stops this app; usable as a decorator."""
-        self._shutdown.append(hook)
-        return hook
+    def on_shutdown(self, fn: Hook) -> Hook:
+        """Run ``fn()`` when the worker stops; usable as a decorator."""
+        self._shutdown.append(fn)
+        return fn
 
     @property
-    def started(self) -> bool:
-        return self._started is not None and not self._stopped
+    def hooks(self) -> bool:
+        """Whether there is anything to run."""
+        return bool(self._startup or self._shutdown)
 
     def start(self) -> None:
+        """Run the start-up hooks, once; the first that fails is logged and raised as :class:`LifecycleError`.
+
+        The shutdown hooks of what did start still run at :meth:`stop`.
+        """
         with self._lock:
-            if self._started is not None:
+            if self._started:
                 return
-            self._started = []
-            for hook in self._startup:
-                try:
-                    hook()
-                except BaseException:
-                    LOG.error("%s: start-up hook %s failed; stopping what started", self.name, _name(hook))
-                    self._stop_locked()
-                    raise
-                self._started.append(hook)
+            self._started = True
+        for fn in self._startup:
+            try:
+                fn()
+            except Exception as exc:
+                LOG.exception("start-up hook %s failed", _name(fn))
+                raise LifecycleError(f"start-up hook {_name(fn)} failed: {type(exc).__name__}: {exc}") from exc
 
     def stop(self) -> None:
+        """Run the shutdown hooks once, last added first; each failure is logged and the rest still run."""
         with self._lock:
-            self._stop_locked()
-
-    def _stop_locked(self) -> None:
-        if self._stopped or self._started is None:
-            return
-        self._stopped = True
-        for hook in reversed(self._shutdown):
+            if self._stopped:
+                return
+            self._stopped = True
+        for fn in reversed(self._shutdown):
             try:
-                hook()
+                fn()
             except Exception:
-                LOG.exception("%s: shutdown hook %s failed", self.name, _name(hook))
-
-
-def _name(hook: Hook) -> str:
-    return getattr(hook, "__qualname__", None) or repr(hook)
+                LOG.exception("shutdown hook %s failed", _name(fn))
 
 
 def register(lifecycle: Lifecycle) -> None:
-    """Called for each new Lifecycle: the active :func:`collecting` block, if any, keeps it."""
-    collected = _COLLECTING.get()
-    if collected is not None:
+    """Hand ``lifecycle`` to the active :func:`collecting` block, if there is one (else nothing happens)."""
+    collected = _COLLECTOR.get()
+    if collected is not None and not any(known is lifecycle for known in collected):
         collected.append(lifecycle)
 
 
 @contextlib.contextmanager
 def collecting() -> Iterator[list[Lifecycle]]:
-    """Collect the lifecycles of every API built inside the block (in this context only)."""
+    """Collect every :class:`Lifecycle` registered inside the block, in the order registered."""
     collected: list[Lifecycle] = []
-    token = _COLLECTING.set(collected)
+    token = _COLLECTOR.set(collected)
     try:
         yield collected
     finally:
-        _COLLECTING.reset(token)
+        _COLLECTOR.reset(token)
+
+
+def start_all(lifecycles: list[Lifecycle]) -> None:
+    """Start each in order; if one fails, stop those already started (in reverse) and raise."""
+    started: list[Lifecycle] = []
+    try:
+        for lifecycle in lifecycles:
+            started.append(lifecycle)
+            lifecycle.start()
+    except BaseException:
+        stop_all(started)
+        raise
+
+
+def stop_all(lifecycles: list[Lifecycle]) -> None:
+    """Stop each, last started first."""
+    for lifecycle in reversed(lifecycles):
+        lifecycle.stop()
+
+
+def _name(fn: Hook) -> str:
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", None) or repr(fn)
+    return f"{module}.{qualname}" if module else qualname

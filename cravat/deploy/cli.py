@@ -52,6 +52,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--graceful-timeout", type=_positive, default=30, metavar="SECONDS",
                        help="how long a worker may finish its requests after SIGTERM or SIGHUP "
                             "before it is killed (default %(default)s)")
+    limits = serve.add_argument_group("slow and hostile clients (docs/serving.md says what each server does)")
+    limits.add_argument("--header-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                        help="how long a client may take to send a request's head (default %(default)s)")
+    limits.add_argument("--body-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                        help="how long a client may take to send a request's body; then 408 (default %(default)s)")
+    limits.add_argument("--keepalive-timeout", type=_seconds, default=5.0, metavar="SECONDS",
+                        help="how long an idle keep-alive connection stays open (default %(default)s)")
+    limits.add_argument("--body-threads", type=_positive, metavar="N",
+                        help="granian: threads for requests whose body is still arriving, beyond --threads; "
+                             "more such requests are 503 at once (default 4 x --threads)")
+    limits.add_argument("--max-body-size", type=_positive, default=1024 * 1024, metavar="BYTES",
+                        help="request bodies over this are 413 before they are read (default %(default)s)")
+    limits.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
+                        help="a Host the service answers to (repeat; *.example.com for subdomains); "
+                             "default: any valid host")
+    limits.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                        help="a proxy address or network whose X-Forwarded-* and Forwarded headers are believed "
+                             "(repeat); default: none, those headers are removed")
+    limits.add_argument("--public-endpoint", metavar="URL",
+                        help="build links from this URL (https://kms.example.com) instead of the request's Host")
+    limits.add_argument("--error-style", choices=["nova", "barbican", "problem"],
+                        help="the style of faults the server answers itself (default: the app's own)")
     serve.set_defaults(run=_serve)
     return parser
 
@@ -102,14 +124,32 @@ def serve_options(args: argparse.Namespace) -> ServeOptions:
     else:
         source = AppSource.from_spec(args.app)
     host, port = _parse_bind(args.bind)
-    return ServeOptions(source, host, port, server=args.server, workers=args.workers, threads=args.threads,
-                        graceful_timeout=args.graceful_timeout)
+    try:
+        return ServeOptions(source, host, port, server=args.server, workers=args.workers, threads=args.threads,
+                            graceful_timeout=args.graceful_timeout, body_threads=args.body_threads,
+                            header_timeout=args.header_timeout,
+                            body_timeout=args.body_timeout, keepalive_timeout=args.keepalive_timeout,
+                            max_body_size=args.max_body_size, allowed_hosts=tuple(args.allowed_host),
+                            trusted_proxies=tuple(args.trusted_proxy), public_endpoint=args.public_endpoint,
+                            error_style=args.error_style)
+    except ValueError as exc:
+        raise LoadError(str(exc)) from None
 
 
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 3600")
+    return value
 
 
 def _parse_bind(bind: str) -> tuple[str, int]:

@@ -82,9 +82,14 @@ _LINGER_SECONDS = 1.0
 _LINGER_BYTES = 1 << 20
 
 
-def make_server(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> ThreadingWSGIServer:
-    """A server bound to ``host:port`` (port 0 picks a free one: read ``server.server_port``)."""
-    server = ThreadingWSGIServer((host, port), _Handler)
+def make_server(app: WSGIApp, host: str = "127.0.0.1", port: int = 0, timeout: float | None = None
+                ) -> ThreadingWSGIServer:
+    """A server bound to ``host:port`` (port 0 picks a free one: read ``server.server_port``).
+
+    With ``timeout``, each read from a client waits at most that many seconds.
+    """
+    handler = _Handler if timeout is None else type("_TimedHandler", (_Handler,), {"timeout": timeout})
+    server = ThreadingWSGIServer((host, port), handler)
     server.set_app(app)
     return server
 

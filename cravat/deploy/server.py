@@ -30,8 +30,11 @@ import sys
 from dataclasses import dataclass
 
 from cravat.api.app import API
+from cravat.api.lifecycle import collecting, start_all
+from cravat.deploy.guard import Admission, BodyReader, GuardOptions, ServingGuard
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.pasteload import PasteLoadError, load_paste_app
+from cravat.http.hosts import AllowedHosts, TrustedProxies
 from cravat.types import WSGIApp
 
 #: Server name -> the adapter module; each has ``run(options, app) -> exit status``.
@@ -114,6 +117,44 @@ class ServeOptions:
     threads: int = 8
     #: Seconds a worker has, after SIGTERM or SIGHUP, to finish the requests it accepted.
     graceful_timeout: int = 30
+    #: granian: threads beyond ``threads`` for requests whose body is still arriving (None: 4 x threads);
+    #: a request with a body beyond them is 503 at once. Each costs throughput under many connections.
+    body_threads: int | None = None
+    #: Seconds a client has to send a request's head (request line and headers).
+    header_timeout: float = 10.0
+    #: Seconds a client has to send a request's body, from its first byte; then 408.
+    body_timeout: float = 30.0
+    #: Seconds an idle keep-alive connection is kept open.
+    keepalive_timeout: float = 5.0
+    #: Request bodies over this many bytes are 413 before they are read.
+    max_body_size: int = 1024 * 1024
+    #: Request heads (request line and headers) over this many bytes are refused.
+    max_head_size: int = 65536
+    #: Host names served (``*.example.com`` for subdomains); empty: any valid host.
+    allowed_hosts: tuple[str, ...] = ()
+    #: Peers whose X-Forwarded-* and Forwarded headers are believed.
+    trusted_proxies: tuple[str, ...] = ()
+    #: Build links from this URL instead of the request's Host and scheme.
+    public_endpoint: str | None = None
+    #: The style of the faults the server answers itself; None: the app's own.
+    error_style: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.body_threads is None:
+            object.__setattr__(self, "body_threads", 4 * self.threads)
+        self.guard_options()  # a bad public endpoint, proxy or host is an error before anything starts
+        for name in ("header_timeout", "body_timeout", "keepalive_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0, not {getattr(self, name)}")
+
+    def guard_options(self, **server: object) -> GuardOptions:
+        """The :class:`GuardOptions` these options stand for; ``server`` adds what the server needs."""
+        AllowedHosts.of(self.allowed_hosts)
+        TrustedProxies.of(self.trusted_proxies)
+        return GuardOptions(max_body_size=self.max_body_size, body_timeout=self.body_timeout,
+                            allowed_hosts=self.allowed_hosts, trusted_proxies=self.trusted_proxies,
+                            public_endpoint=self.public_endpoint, error_style=self.error_style, server_scheme="http",
+                            **server)  # type: ignore[arg-type]
 
     @property
     def address(self) -> str:
@@ -122,6 +163,22 @@ class ServeOptions:
     @property
     def url(self) -> str:
         return f"http://{self.address}/"
+
+
+def load_guarded(source: AppSource, options: GuardOptions, *, reader: BodyReader | None = None,
+                 admission: Admission | None = None) -> ServingGuard:
+    """Build the app as a worker does: inside :func:`collecting`, behind the guard, lifecycles started.
+
+    The lifecycles are on the guard (``guard.lifecycles``), for the server to
+    stop when the worker stops. A start-up hook that fails raises here, and
+    the worker does not serve.
+    """
+    with collecting() as lifecycles:
+        app = source.load()
+    start_all(lifecycles)
+    guard = ServingGuard(app, options, reader=reader, admission=admission)
+    guard.lifecycles = lifecycles
+    return guard
 
 
 def serve(options: ServeOptions) -> int:
@@ -137,7 +194,7 @@ def check(options: ServeOptions) -> WSGIApp | None:
     """
     _adapter(options.server)
     if options.server == "dev":
-        app = options.source.load()  # the dev server serves it from this process
+        app = load_guarded(options.source, options.guard_options())  # the dev server serves it from this process
     else:
         check_source(options.source)
         app = None

@@ -289,6 +289,7 @@ class URLMap:
         if error_style not in STYLES:
             raise URLMapError(f"URL map error_style {error_style!r} is not one of {', '.join(STYLES)}")
         self._faults = FaultRenderer(error_style)
+        self.error_style = error_style
         self._not_found_app = not_found_app
         self._any_host: _Site | None = None
         self._exact: dict[tuple[str, int | None], _Site] = {}

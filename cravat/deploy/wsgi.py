@@ -17,8 +17,11 @@ else ``default``; the application is its ``[composite:main]`` (or
 
 from __future__ import annotations
 
+import atexit
 import os
 
+from cravat.api.lifecycle import collecting, start_all, stop_all
+from cravat.deploy.guard import GuardOptions, ServingGuard
 from cravat.deploy.pasteload import PasteLoadError, load_paste_app
 from cravat.types import WSGIApp
 
@@ -34,8 +37,12 @@ def paste_file(env_var: str, default: str, environ: dict[str, str] | None = None
 
 
 def init_application(env_var: str, default: str, name: str = "main",
-                     environ: dict[str, str] | None = None) -> WSGIApp:
-    """The WSGI application from the paste file ``paste_file(env_var, default)`` names.
+                     environ: dict[str, str] | None = None, guard: GuardOptions | None = None) -> WSGIApp:
+    """The WSGI application from the paste file ``paste_file(env_var, default)`` names, behind the guard.
+
+    The guard (:mod:`cravat.deploy.guard`, with ``guard`` or the defaults)
+    is outermost, as under ``cravat serve``. The app's start-up hooks run
+    here, once it is built; its shutdown hooks when the process exits.
 
     Raises :class:`PasteLoadError` (file, section and reason, and which
     variable chose the file) so the server's log says why the worker did not start.
@@ -43,7 +50,13 @@ def init_application(env_var: str, default: str, name: str = "main",
     env = os.environ if environ is None else environ
     path = paste_file(env_var, default, env)
     try:
-        return load_paste_app(path, name=name)
+        with collecting() as lifecycles:
+            app = load_paste_app(path, name=name)
     except PasteLoadError as exc:
         chosen = f"${env_var}" if env.get(env_var, "").strip() else f"default; ${env_var} is not set"
         raise PasteLoadError(exc.file, exc.section, f"{exc.reason} (file: {chosen})") from exc
+    start_all(lifecycles)
+    atexit.register(stop_all, lifecycles)
+    guarded = ServingGuard(app, guard)
+    guarded.lifecycles = lifecycles
+    return guarded

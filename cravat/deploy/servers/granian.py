@@ -1,40 +1,81 @@
 """Serving on granian (Rust HTTP, WSGI interface): the default server.
 
-Each worker process runs granian's Rust HTTP runtime, which hands requests
-to a pool of ``threads`` Python threads. Signals, handled by granian's main
-process:
+Each worker process runs granian's Rust HTTP runtime, which reads request
+heads asynchronously (a slow head holds no thread; ``header_timeout`` ends
+it) and hands each request to a thread of its pool, ``threads`` +
+``body_threads`` large. The app runs in ``threads`` admission slots
+(:class:`cravat.deploy.guard.Admission`), and only once a request's body is
+whole (:class:`_Runner`): a thread waiting for a body holds no slot, at most
+``body_threads`` wait at once (a request with a body beyond them is 503 at
+once), and a body not whole within ``body_timeout`` is answered 408 by a
+deadline thread, through granian's protocol object. So slow or stalled
+bodies hold no app thread. granian offers nothing better: its
+``wsgi.input`` cannot be read once the WSGI callable returned (it reads
+empty), and a blocked read cannot be cut short.
 
-- SIGTERM or SIGINT: every worker stops accepting, finishes the requests it
-  accepted, and exits; a worker still busy after ``graceful_timeout`` is killed.
+Signals, handled by granian's main process:
+
+- SIGTERM or SIGINT: each worker first refuses new connections (without
+  resetting queued ones, :mod:`cravat.deploy.listeners`) and answers every
+  request with ``Connection: close`` for :data:`STOP_LINGER` seconds, so
+  kept-alive clients are told to close rather than cut; then granian stops
+  it: idle connections close, accepted requests finish; a worker still busy
+  after ``graceful_timeout`` is killed. Shutdown hooks run as a worker exits.
 - SIGHUP: the app is checked first (:func:`check_source`); if it does not
   load, the error is logged and the workers go on serving. Otherwise workers
   are replaced one by one: a new worker starts (building the app from its
-  source again), then the old one drains and stops.
+  source again), then the old one drains as on SIGTERM and stops.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
+import math
 import os
+import shutil
 import signal
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
 
 from granian import Granian
+from granian.http import HTTP1Settings
+from granian.server.mp import WorkerProcess
 
+from cravat.api.lifecycle import stop_all
+from cravat.deploy.guard import NO_BODY, Admission, GuardOptions, RequestTimeout, ServingGuard
+from cravat.http.errors import HTTPError, InternalServerError, ServiceUnavailable
+from cravat.deploy.listeners import own_listeners, refuse_new_connections
 from cravat.deploy.loading import LoadError
-from cravat.deploy.server import LOG_FORMAT, AppSource, ServeOptions, check_source, exit_with_parent
+from cravat.deploy.server import LOG_FORMAT, AppSource, ServeOptions, check_source, exit_with_parent, load_guarded
 from cravat.types import WSGIApp
 
 LOG = logging.getLogger(__name__)
 
 #: Seconds a new worker has to build the app, on SIGHUP, before the one it replaces is stopped.
 RESPAWN_INTERVAL = 2.0
+#: Seconds a stopping worker goes on answering kept-alive connections (with Connection: close) before
+#: granian closes the idle ones: a client busy on one hears "close" instead of losing a request to a reset.
+STOP_LINGER = 1.0
+#: Connections a worker holds open at once (granian's backpressure); slow heads count until header_timeout.
+MAX_CONNECTIONS = 16384
 
 
 class _Server(Granian):
-    """granian's server, checking the app before it acts on SIGHUP."""
+    """granian's server, checking the app before it acts on SIGHUP, telling its workers when it stops."""
 
     source: AppSource
+    stopping: str  # a file that exists once the server is stopping, not reloading
+
+    def signal_handler_interrupt(self, *args: object, **kwargs: object) -> None:
+        # Before granian stops the workers, so each knows this is a stop: see _drain.
+        with open(self.stopping, "w"):
+            pass
+        super().signal_handler_interrupt(*args, **kwargs)
 
     def signal_handler_reload(self, *args: object, **kwargs: object) -> None:
         try:
@@ -52,24 +93,259 @@ def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
         port=options.port,
         interface="wsgi",
         workers=options.workers,
-        blocking_threads=options.threads,
-        workers_kill_timeout=options.graceful_timeout,
+        blocking_threads=options.threads + options.body_threads,
+        backpressure=MAX_CONNECTIONS,
+        http="1",
+        http1_settings=HTTP1Settings(header_read_timeout=int(options.header_timeout * 1000),
+                                     max_buffer_size=max(options.max_head_size, 8192 + 4096 * 100)),
+        workers_kill_timeout=math.ceil(options.graceful_timeout + STOP_LINGER),
         respawn_interval=RESPAWN_INTERVAL,
         log_level=_level(),
         log_dictconfig=_logging_config(),
     )
     server.source = options.source
+    flags = tempfile.mkdtemp(prefix="cravat-granian-")
+    server.stopping = os.path.join(flags, "stopping")
+    guard = options.guard_options(chunked_input=False, empty_is_invalid=True, connection_close=True)
     # The loader runs in each worker; a partial of plain data survives a 'spawn' start as well as a fork.
-    server.serve(target_loader=functools.partial(_load_in_worker, options.source, os.getpid()), wrap_loader=False)
+    loader = functools.partial(_load_in_worker, options.source, os.getpid(), guard, options.threads,
+                               options.body_threads)
+    try:
+        server.serve(spawn_target=functools.partial(_granian_worker, port=options.port, stopping=server.stopping),
+                     target_loader=loader, wrap_loader=False)
+    finally:
+        shutil.rmtree(flags, ignore_errors=True)
     return 0
 
 
-def _load_in_worker(source: AppSource, main_pid: int) -> WSGIApp:
+def _load_in_worker(source: AppSource, main_pid: int, options: GuardOptions, threads: int, body_threads: int
+                    ) -> WSGIApp:
     # The worker inherits the main process's SIGTERM handler, which does nothing useful here and
     # would swallow a SIGTERM sent before granian installs the worker's own: until then, just die.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     exit_with_parent(main_pid)
-    return source.load()
+    # granian's wsgi.input hands a truncated chunked body over as a whole one, and an invalid header
+    # value as an empty one: the guard refuses chunked bodies (411) and empty meaningful headers here.
+    guard = load_guarded(source, options, admission=Admission(threads))
+    guard.body_threads = body_threads
+    return guard
+
+
+@WorkerProcess.wrap_target
+def _granian_worker(worker_id: int, callback: Any, *args: Any, port: int, stopping: str, **kwargs: Any) -> None:
+    """granian's own WSGI worker, with a draining stop and the app's shutdown hooks at exit."""
+    import granian._signals
+    import granian.server.mp
+
+    # granian's worker installs its signal handlers with this function, looked up when it runs: in this
+    # worker process (ours), SIGTERM first drains (see _drain), then hands over to granian's stop.
+    granian._signals.set_sync_signals = functools.partial(_draining_signals, callback, port, stopping)
+    # And it wraps the app in its WSGI runner with this one: here, cravat's, which guards and admits.
+    granian.server.mp._wsgi_call_wrap = functools.partial(_Runner, callback)
+    try:
+        Granian._spawn_wsgi_worker.__wrapped__(worker_id, callback, *args, **kwargs)
+    finally:
+        stop_all(getattr(callback, "lifecycles", []))
+
+
+class _Runner:
+    """What granian calls for each request (in place of ``granian.wsgi._callback_wrapper``).
+
+    Called on a thread of granian's pool with granian's protocol object and
+    the request's part of the environ. The protocol's ``response_bytes`` may
+    be called from any thread, which lets the deadline thread answer 408
+    while the request's own thread is still blocked reading its body.
+    """
+
+    def __init__(self, guard: ServingGuard, callback: Any, scope_opts: dict[str, Any], access_log_fmt: Any = None
+                 ) -> None:
+        self.guard = guard
+        # granian's own base environ (granian.wsgi._callback_wrapper), which scope completes.
+        self.base = dict(os.environ, **{
+            "GATEWAY_INTERFACE": "CGI/1.1", "SCRIPT_NAME": "", "SERVER_SOFTWARE": "Granian",
+            "wsgi.errors": sys.stderr, "wsgi.input_terminated": True, "wsgi.multiprocess": False,
+            "wsgi.multithread": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+        })
+        self.deadlines = _Deadlines(self._timed_out)
+        self._lock = threading.Lock()
+        self._reading = 0
+        self.max_reading = guard.body_threads
+
+    def __call__(self, proto: Any, scope: dict[str, Any]) -> None:
+        environ = self.base | scope
+        guard = self.guard
+        try:
+            guard.check_head(environ, scope)
+            size = guard.body_size(environ)
+        except HTTPError as error:
+            _respond(proto, *guard.fault(error))
+            return
+        if size is NO_BODY:
+            self._serve(proto, environ)
+            return
+        # The body is read on this thread, which granian's pool has beyond the app's slots: its wait takes
+        # no slot. At the deadline the 408 goes out from the deadline thread, which ends the read.
+        with self._lock:
+            full = self._reading >= self.max_reading
+            if not full:
+                self._reading += 1
+        if full:
+            # Every body thread waits on a client: refuse at once rather than take a thread the others need.
+            _respond(proto, *guard.fault(ServiceUnavailable(
+                "Too many request bodies are arriving at once; retry shortly.", headers={"Retry-After": "1"})))
+            return
+        pending = _Pending(proto, environ, time.monotonic() + guard.options.body_timeout)
+        self.deadlines.add(pending)
+        try:
+            self._read_then_serve(pending, size)
+        finally:
+            with self._lock:
+                self._reading -= 1
+
+    def _read_then_serve(self, pending: _Pending, size: int | None) -> None:
+        environ = pending.environ
+        try:
+            body = self.guard.read_body(environ["wsgi.input"], size, float("inf"))
+        except HTTPError as error:
+            if pending.claim():
+                _respond(pending.proto, *self.guard.fault(error))
+            return
+        except BaseException:
+            LOG.exception("reading a request body failed")
+            if pending.claim():
+                _respond(pending.proto, *self.guard.fault(InternalServerError()))
+            return
+        if pending.claim():  # else the deadline answered 408 first: the request is not served
+            self.guard.use_body(environ, body)
+            self._serve(pending.proto, environ)
+
+    def _serve(self, proto: Any, environ: dict[str, Any]) -> None:
+        answer = _StartResponse()
+        result = self.guard.call_app(environ, answer)
+        if isinstance(result, list):
+            proto.response_bytes(answer.status, answer.headers, b"".join(result))
+        else:
+            proto.response_iter(answer.status, answer.headers, _Chunks(result))
+
+    def _timed_out(self, pending: _Pending) -> None:
+        if pending.claim():
+            # Connection: close, so granian closes the connection, which ends the read still waiting for it.
+            _respond(pending.proto, *self.guard.fault(RequestTimeout("The client did not send the request body "
+                                                                     "in time.")))
+
+
+class _Pending:
+    """A request whose body is being read; answered once, by the reader or by the deadline."""
+
+    __slots__ = ("proto", "environ", "deadline", "_lock", "_claimed")
+
+    def __init__(self, proto: Any, environ: dict[str, Any], deadline: float) -> None:
+        self.proto = proto
+        self.environ = environ
+        self.deadline = deadline
+        self._lock = threading.Lock()
+        self._claimed = False
+
+    def claim(self) -> bool:
+        """True for the first caller only: it answers the request."""
+        with self._lock:
+            if self._claimed:
+                return False
+            self._claimed = True
+            return True
+
+    def __lt__(self, other: _Pending) -> bool:
+        return self.deadline < other.deadline
+
+
+class _Deadlines:
+    """One thread calling ``expire(pending)`` for each pending request whose deadline has passed."""
+
+    def __init__(self, expire: Any) -> None:
+        self._expire = expire
+        self._heap: list[_Pending] = []
+        self._wake = threading.Condition()
+        threading.Thread(target=self._run, name="cravat-deadlines", daemon=True).start()
+
+    def add(self, pending: _Pending) -> None:
+        with self._wake:
+            heapq.heappush(self._heap, pending)
+            if self._heap[0] is pending:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                while not self._heap or self._heap[0].deadline > now:
+                    self._wake.wait(timeout=(self._heap[0].deadline - now) if self._heap else None)
+                    now = time.monotonic()
+                pending = heapq.heappop(self._heap)
+            self._expire(pending)
+
+
+class _StartResponse:
+    __slots__ = ("status", "headers")
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.headers: list[tuple[str, str]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        self.status = int(status[:3])
+        self.headers = headers
+
+
+class _Chunks:
+    """An app's answer as granian's response_iter reads it: ``__next__`` and ``close``."""
+
+    __slots__ = ("inner", "__next__")
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.__next__ = iter(inner).__next__
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
+def _respond(proto: Any, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    proto.response_bytes(int(status[:3]), headers, body)
+
+
+def _draining_signals(guard: ServingGuard, port: int, stopping: str) -> Any:
+    """granian's ``set_sync_signals``, with :func:`_drain` before the stop it signals."""
+    from granian._granian import WorkerSignal
+    from granian._signals import set_main_signals
+
+    stop = WorkerSignal()
+    started = threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        if started.is_set():
+            return
+        started.set()
+        threading.Thread(target=_drain, args=(guard, port, stopping, stop), name="cravat-drain", daemon=True).start()
+
+    set_main_signals(handler)
+    return stop
+
+
+def _drain(guard: ServingGuard, port: int, stopping: str, stop: Any) -> None:
+    """Refuse new connections (at a stop; at a reload the new worker takes them), say close, then stop.
+
+    Each worker has its own listening socket (SO_REUSEPORT): a filter on a
+    reloading worker's would leave the clients hashed to it waiting.
+    """
+    if os.path.exists(stopping):
+        for sock in own_listeners(port):
+            refuse_new_connections(sock)
+            sock.close()
+    guard.draining.set()
+    time.sleep(STOP_LINGER)
+    stop.set()
 
 
 def _level() -> str:

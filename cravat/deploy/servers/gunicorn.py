@@ -1,11 +1,18 @@
 """Serving on gunicorn, with its threaded worker (``gthread``): ``--server gunicorn``.
 
+The worker is :class:`cravat.deploy.servers.gunicorn_worker.CravatThreadWorker`:
+gthread, except that each request is read whole (within ``header_timeout``
+and ``body_timeout``) before a thread takes it, and faults are in the app's
+style.
+
 Embedded through ``gunicorn.app.base.BaseApplication``: no config file and no
 gunicorn command line are read, only :class:`ServeOptions`. Signals, handled
 by gunicorn's arbiter:
 
-- SIGTERM: the listening socket closes, each worker finishes the requests it
-  is running and exits; a worker still busy after ``graceful_timeout`` is killed.
+- SIGTERM: each worker refuses new connections (queued ones are still
+  served), answers with ``Connection: close``, finishes the requests it has
+  and exits, running the app's shutdown hooks; a worker still busy after
+  ``graceful_timeout`` is killed.
 - SIGHUP: the app is checked first (:func:`check_source`); if it does not
   load, the error is logged and the workers go on serving. Otherwise new
   workers start (each building the app from its source again), then the old
@@ -23,7 +30,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from cravat.deploy.loading import LoadError
-from cravat.deploy.server import ServeOptions, check_source
+from cravat.deploy.server import ServeOptions, check_source, load_guarded
+from cravat.deploy.servers.gunicorn_worker import configure, refuse_listeners
 from cravat.types import WSGIApp
 
 
@@ -40,8 +48,12 @@ class CravatApplication(BaseApplication):
         return {
             "bind": [options.address],
             "workers": options.workers,
-            "worker_class": "gthread",
+            "worker_class": configure((options.header_timeout, options.body_timeout, options.max_head_size,
+                                       options.max_body_size)),
             "threads": options.threads,
+            "keepalive": max(1, round(options.keepalive_timeout)),
+            # Connections a worker holds (slow ones included, until their deadline); gunicorn's default is 1000.
+            "worker_connections": 16384,
             "graceful_timeout": options.graceful_timeout,
             "proc_name": f"cravat {options.source.describe()}",
             "loglevel": logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower(),
@@ -54,7 +66,7 @@ class CravatApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> WSGIApp:
-        return self.options.source.load()
+        return load_guarded(self.options.source, self.options.guard_options(connection_close=True))
 
     def run(self) -> None:
         # BaseApplication.run, with the arbiter below.
@@ -75,6 +87,11 @@ class _Arbiter(Arbiter):
             self.log.error("SIGHUP: not reloading, the workers go on serving the app they have: %s", exc)
             return
         super().handle_hup()
+
+    def stop(self, graceful: bool = True) -> None:
+        if graceful:
+            refuse_listeners(self.LISTENERS)
+        super().stop(graceful)
 
 
 def run(options: ServeOptions, app: WSGIApp | None = None) -> int:

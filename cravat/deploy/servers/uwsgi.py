@@ -10,10 +10,13 @@ It is optional: ``pip install 'cravat[uwsgi]'`` compiles it (a C compiler
 and Python's headers are needed). Signals go to ``cravat serve``, which
 passes them on to uWSGI's master:
 
-- SIGTERM or SIGINT: graceful shutdown (``gracefully_kill_them_all``):
-  workers finish the requests they accepted and exit. uWSGI 2.0 waits for
-  them without limit, so after ``graceful_timeout`` cravat kills uWSGI's
-  process group (master and workers).
+- SIGTERM or SIGINT: cravat first makes the listening socket, which it
+  created and handed to uWSGI (``--http-socket fd://N``), refuse new
+  connections (:mod:`cravat.deploy.listeners`), lets the workers accept
+  what is queued for :data:`STOP_LINGER` seconds, then asks for uWSGI's
+  graceful shutdown (``gracefully_kill_them_all``): workers finish the
+  requests they accepted and exit. uWSGI 2.0 waits for them without limit,
+  so after ``graceful_timeout`` cravat kills uWSGI's process group.
 - SIGHUP: the app is checked first (:func:`check_source`); if it does not
   load, the error is logged and uWSGI is not told. Otherwise a graceful
   reload: workers finish their requests, the master re-execs and new workers
@@ -22,46 +25,74 @@ passes them on to uWSGI's master:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from cravat.deploy.listeners import refuse_new_connections
 from cravat.deploy.loading import LoadError
 from cravat.deploy.server import AppSource, ServeError, ServeOptions, check_source, exit_with_parent
 from cravat.types import WSGIApp
 
 LOG = logging.getLogger(__name__)
 
-#: The environment variable that hands the app's source to the workers.
+#: The environment variables that hand the app's source and the guard's options to the workers.
 SOURCE_VARIABLE = "CRAVAT_SERVE_APP"
+GUARD_VARIABLE = "CRAVAT_SERVE_GUARD"
+#: Seconds between refusing new connections and asking uWSGI to stop, for its workers to take the queued ones.
+STOP_LINGER = 0.5
+#: uWSGI's largest request head (its --buffer-size is a 16-bit field of its protocol).
+MAX_BUFFER_SIZE = 65535
 
 
 def run(options: ServeOptions, app: WSGIApp | None = None) -> int:
     binary = find_uwsgi()
-    env = dict(os.environ, **{SOURCE_VARIABLE: options.source.to_json()})
+    # uWSGI's http-socket hands a chunked body to the app as an empty one: the guard refuses it (411).
+    guard = options.guard_options(connection_close=True, chunked_input=False, close_every_connection=True)
+    env = dict(os.environ, **{SOURCE_VARIABLE: options.source.to_json(),
+                              GUARD_VARIABLE: json.dumps(dataclasses.asdict(guard))})
     # Its own process group: the kill after the graceful timeout must reach the workers, which
     # outlive a killed master while a request runs; and a terminal's Ctrl-C reaches only cravat,
     # which makes it a graceful stop. If cravat is killed, uWSGI gets its brutal shutdown (SIGINT):
     # with no one left to bound a graceful one, that can hang on a worker still starting.
-    master = subprocess.Popen([binary, *uwsgi_args(options)], env=env, process_group=0,
+    # cravat listens and hands the socket over: it can then refuse new connections at a stop (see _supervise).
+    listener = socket.create_server((options.host, options.port), family=_family(options.host), backlog=1024)
+    listener.set_inheritable(True)
+    args = uwsgi_args(options, listener_fd=listener.fileno())
+    master = subprocess.Popen([binary, *args], env=env, process_group=0, pass_fds=(listener.fileno(),),
                               preexec_fn=functools.partial(exit_with_parent, os.getpid(), signal.SIGINT))
-    return _supervise(master, options.source, options.graceful_timeout)
+    try:
+        return _supervise(master, options.source, options.graceful_timeout, listener)
+    finally:
+        listener.close()
 
 
-def _supervise(master: subprocess.Popen, source: AppSource, graceful_timeout: float) -> int:
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def _supervise(master: subprocess.Popen, source: AppSource, graceful_timeout: float,
+               listener: socket.socket | None = None) -> int:
     """Pass SIGTERM, SIGINT and SIGHUP on to uWSGI, and bound the graceful stop; the exit status."""
     stop_by: list[float] = []
+    term_at: list[float] = []
 
     def stop(signum: int, frame: object) -> None:
         if not stop_by:
-            stop_by.append(time.monotonic() + graceful_timeout)
-            master.send_signal(signal.SIGTERM)
+            stop_by.append(time.monotonic() + STOP_LINGER + graceful_timeout)
+            if listener is not None and refuse_new_connections(listener):
+                term_at.append(time.monotonic() + STOP_LINGER)
+            else:
+                master.send_signal(signal.SIGTERM)
 
     def reload(signum: int, frame: object) -> None:
         try:
@@ -75,6 +106,9 @@ def _supervise(master: subprocess.Popen, source: AppSource, graceful_timeout: fl
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
     while master.poll() is None:
+        if term_at and time.monotonic() > term_at[0]:
+            term_at.clear()
+            master.send_signal(signal.SIGTERM)
         if stop_by and time.monotonic() > stop_by[0]:
             os.killpg(master.pid, signal.SIGKILL)
             master.wait()
@@ -92,13 +126,13 @@ def find_uwsgi() -> str:
     return found
 
 
-def uwsgi_args(options: ServeOptions, cwd: str | None = None) -> list[str]:
-    """The ``uwsgi`` command line for ``options`` (without the program name)."""
+def uwsgi_args(options: ServeOptions, cwd: str | None = None, listener_fd: int | None = None) -> list[str]:
+    """The ``uwsgi`` command line for ``options`` (without the program name); ``listener_fd``: a socket to use."""
     grace = str(options.graceful_timeout)
     return [
         "--strict",  # an unknown option is an error, not a warning
         "--master",
-        "--http-socket", options.address,
+        "--http-socket", options.address if listener_fd is None else f"fd://{listener_fd}",
         "--processes", str(options.workers),
         "--threads", str(options.threads),
         "--enable-threads",
@@ -115,4 +149,8 @@ def uwsgi_args(options: ServeOptions, cwd: str | None = None) -> list[str]:
         "--worker-reload-mercy", grace,
         "--reload-mercy", grace,
         "--disable-logging",  # no access log, like the other servers by default
+        # Each read of a request's head or body waits at most this long; the guard bounds the whole body.
+        "--socket-timeout", str(max(1, round(options.header_timeout))),
+        # Request heads up to this size; a larger one would be dropped without an answer.
+        "--buffer-size", str(min(options.max_head_size, MAX_BUFFER_SIZE)),
     ]

@@ -144,12 +144,19 @@ def test_an_ipv6_address_is_written_in_brackets():
 
 # --- gunicorn -----------------------------------------------------------------------
 
-def test_gunicorn_runs_gthread_workers_with_the_options_concurrency():
+def test_gunicorn_runs_cravats_gthread_workers_with_the_options_concurrency_and_limits():
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from cravat.deploy.servers.gunicorn_worker import CravatThreadWorker
+
     app = CravatApplication(ServeOptions(AppSource.from_spec("m:a"), "127.0.0.1", 8774, server="gunicorn",
-                                         workers=3, threads=16, graceful_timeout=12))
+                                         workers=3, threads=16, graceful_timeout=12, header_timeout=4,
+                                         body_timeout=7, keepalive_timeout=3))
     cfg = app.cfg
-    assert (cfg.bind, cfg.workers, cfg.worker_class_str, cfg.threads, cfg.graceful_timeout) == (
-        ["127.0.0.1:8774"], 3, "gthread", 16, 12)
+    assert (cfg.bind, cfg.workers, cfg.threads, cfg.graceful_timeout, cfg.keepalive) == (
+        ["127.0.0.1:8774"], 3, 16, 12, 3)
+    assert issubclass(cfg.worker_class, CravatThreadWorker) and issubclass(cfg.worker_class, ThreadWorker)
+    assert cfg.worker_class.limits[:2] == (4, 7)
     assert cfg.preload_app is False
 
 
@@ -187,4 +194,5 @@ def test_the_uwsgi_worker_module_loads_the_source_the_environment_names(paste, m
     monkeypatch.delitem(sys.modules, "cravat.deploy.servers.uwsgi_app", raising=False)
     from cravat.deploy.servers import uwsgi_app
 
-    assert b"".join(uwsgi_app.application({"REQUEST_METHOD": "GET"}, lambda *a: None)) == b"hello"
+    environ = {"REQUEST_METHOD": "GET", "HTTP_HOST": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    assert b"".join(uwsgi_app.application(environ, lambda *a: None)) == b"hello"
