@@ -231,7 +231,12 @@ def parse_args(argv):
     p.add_argument("--baseline", metavar="REV",
                    help="also time cravat as it was at git revision REV, as"
                    " the framework 'before' (bench/baseline.py)")
+    p.add_argument("--allow-duplicate-keys", action="store_true",
+                   help="build cravat's APIs with allow_duplicate_json_keys=True (the"
+                   " last value wins, as before duplicate keys were refused)")
     opts = p.parse_args(argv)
+    if opts.allow_duplicate_keys:
+        os.environ["CRAVAT_BENCH_ALLOW_DUPLICATE_KEYS"] = "1"
     if opts.baseline:
         os.environ["CRAVAT_BASELINE"] = opts.baseline
         FRAMEWORKS.update(baseline_frameworks())

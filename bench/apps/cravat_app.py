@@ -1,13 +1,24 @@
 """cravat: resource controllers and a verb responder, declared once."""
 
+import os
+
 import cravat
 from bench.apps.server_schema import SERVER_SCHEMA
 
 
 def define(cv):
-    """``make_app`` and ``make_validated_app`` on the cravat module ``cv`` (this one, or a baseline's)."""
+    """``make_app`` and ``make_validated_app`` on the cravat module ``cv`` (this one, or a baseline's).
+
+    With ``CRAVAT_BENCH_ALLOW_DUPLICATE_KEYS=1`` (``bench/run.py --allow-duplicate-keys``) an API
+    that refuses duplicate JSON keys by default lets the last win instead, the work an older
+    cravat did, for a like-for-like comparison with it.
+    """
     #: The validated app's versions: Nova's range; requests ask for 2.40.
     microversions = cv.Microversions("compute", "2.1", "2.90")
+    settings = {}
+    if os.environ.get("CRAVAT_BENCH_ALLOW_DUPLICATE_KEYS") == "1" and \
+            "allow_duplicate_json_keys" in cv.APIOptions.__dataclass_fields__:
+        settings["allow_duplicate_json_keys"] = True
 
     class Ping:
         def on_get(self, req):
@@ -39,7 +50,7 @@ def define(cv):
         return R
 
     def make_app(n):
-        api = cv.API()
+        api = cv.API(**settings)
         api.route("/ping", Ping())
         for i in range(n):
             api.resource(f"/v1/r{i}", _resource(i)())  # one controller class per resource
@@ -55,7 +66,7 @@ def define(cv):
 
     def make_validated_app(n):
         """make_app's API with microversions, and create checking SERVER_SCHEMA."""
-        api = cv.API(microversions=microversions)
+        api = cv.API(microversions=microversions, **settings)
         api.route("/ping", Ping())
         for i in range(n):
             api.resource(f"/v1/r{i}", _validated_resource(i)())
