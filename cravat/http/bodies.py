@@ -49,8 +49,13 @@ def chunked(environ: Environ) -> bool:
 
 def read_raw(environ: Environ, max_size: int) -> bytes:
     """The body's bytes, or b"" for none; 413 over ``max_size``, 411 for a chunked body the server cannot end."""
-    is_chunked = chunked(environ)
-    size = content_length(environ)
+    # PERF: the usual body, a short ASCII Content-Length and no Transfer-Encoding, checked inline.
+    text = environ.get("CONTENT_LENGTH")
+    if text and len(text) <= 18 and _DIGITS.issuperset(text) and not environ.get("HTTP_TRANSFER_ENCODING"):
+        is_chunked, size = False, int(text)
+    else:
+        is_chunked = chunked(environ)
+        size = content_length(environ)
     if size is not None and not is_chunked:
         if size > max_size:
             raise RequestEntityTooLarge(f"The request body is {size} bytes; the limit is {max_size}.")
