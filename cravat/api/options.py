@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from cravat.http.faults import STYLES
+from cravat.http.hosts import check_public_endpoint
 from cravat.versions.negotiation import Microversions
 
 PROJECT_ID_MODES = (None, "optional", "required")
@@ -59,7 +59,4 @@ class APIOptions:
         if self.max_json_depth < 1:
             raise ValueError(f"max_json_depth must be >= 1, not {self.max_json_depth}")
         if self.public_endpoint is not None:
-            parts = urlsplit(self.public_endpoint)
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-                raise ValueError(f"public_endpoint {self.public_endpoint!r} is not an http(s) URL "
-                                 "such as https://api.example.com or https://example.com/compute")
+            check_public_endpoint(self.public_endpoint)

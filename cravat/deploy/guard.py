@@ -45,7 +45,14 @@ from urllib.parse import urlsplit
 from cravat.http.errors import BadRequest, HTTPError, InternalServerError, LengthRequired, RequestEntityTooLarge
 from cravat.http.faults import STYLES, FaultRenderer
 from cravat.http.framing import bad_value_char
-from cravat.http.hosts import AllowedHosts, TrustedProxies, check_scheme, forwarded_elements, parse_host
+from cravat.http.hosts import (
+    AllowedHosts,
+    TrustedProxies,
+    check_public_endpoint,
+    check_scheme,
+    forwarded_elements,
+    parse_host,
+)
 from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
 from cravat.types import Environ, StartResponse, WSGIApp
 
@@ -122,11 +129,7 @@ class GuardOptions:
         if self.error_style is not None and self.error_style not in STYLES:
             raise ValueError(f"error_style {self.error_style!r} is not one of {', '.join(STYLES)}")
         if self.public_endpoint is not None:
-            parts = urlsplit(self.public_endpoint)
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-                raise ValueError(f"public_endpoint {self.public_endpoint!r} is not an http(s)://host[:port][/path] "
-                                 "URL")
-            parse_host(parts.netloc)
+            check_public_endpoint(self.public_endpoint)
 
 
 class BodyReader:

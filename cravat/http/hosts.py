@@ -20,6 +20,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 # RFC 3986: reg-name = *( unreserved / pct-encoded / sub-delims ).
 _REG_NAME = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
@@ -67,6 +68,23 @@ def parse_host(value: str) -> tuple[str, int | None]:
             if port > 65535:
                 raise ValueError(f"{value!r} is not a host[:port]: the port {port} is above 65535")
     return host.lower(), port
+
+
+def check_public_endpoint(url: str) -> str:
+    """``url`` if it is an ``http(s)://host[:port][/path]`` URL links can start with, else ``ValueError``.
+
+    >>> check_public_endpoint("https://keymanager.example.com")
+    'https://keymanager.example.com'
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"public_endpoint {url!r} is not an http(s)://host[:port][/path] URL such as "
+                         "https://api.example.com or https://example.com/compute")
+    try:
+        parse_host(parts.netloc)
+    except ValueError as exc:
+        raise ValueError(f"public_endpoint {url!r}: {exc}") from None
+    return url
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ exits.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import selectors
 import socket
@@ -122,10 +123,8 @@ class CravatThreadWorker(ThreadWorker):
 
     def _unregister(self, conn: TConn) -> None:
         self.reading.pop(conn, None)
-        try:
+        with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
 
     def _refuse(self, conn: TConn, error: FramingError) -> None:
         """Answer a fault straight from the poller and close; the request never reaches a thread."""
@@ -139,10 +138,8 @@ class CravatThreadWorker(ThreadWorker):
 
     def _drop(self, conn: TConn, graceful: bool = False) -> None:
         self.nr_conns -= 1
-        try:
+        with contextlib.suppress(OSError):
             conn.close(graceful=graceful)
-        except OSError:
-            pass
 
     def murder_pending(self) -> None:
         super().murder_pending()
@@ -185,10 +182,8 @@ class CravatThreadWorker(ThreadWorker):
             status, message = 500, "The server failed to handle the request."
         else:
             message = f"The request is malformed: {exc}." if status == 400 else f"{exc}."
-        try:
+        with contextlib.suppress(OSError):
             client.sendall(self.wsgi.fault_bytes(status, message))
-        except OSError:
-            pass
 
     # --- stopping ----------------------------------------------------------------
 
