@@ -57,6 +57,5 @@ def test_a_failing_startup_hook_stops_the_worker_with_its_error(tmp_path):
     bad.write_text("import cravat\napp = cravat.API()\n"
                    "def boom():\n    raise RuntimeError('the pool cannot connect')\napp.on_startup(boom)\n")
     served = Served("gunicorn", app="bad_app:app", env={"PYTHONPATH": str(tmp_path)})
-    with pytest.raises(pytest.fail.Exception, match="the pool cannot connect"):
-        with served:
-            pass
+    with pytest.raises(pytest.fail.Exception, match="the pool cannot connect"), served:
+        pass
