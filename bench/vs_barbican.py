@@ -1,0 +1,351 @@
+"""cravat's key manager beside real Barbican 23, in-process and through HTTP, on the same machine.
+
+    .venv/bin/python bench/vs_barbican.py                       # set-up (first run: ~70 s), then both arms
+    .venv/bin/python bench/vs_barbican.py --arms inproc --requests 300 --rounds 5
+
+Set-up: real Barbican 23 is installed from PyPI into its own virtual
+environment (``.bench/barbican-venv``) with gunicorn beside it, and run with
+the configuration its own docs describe for a single node: the no-auth
+pipeline, SQLite, ``[queue] enable = False`` (orders run inside the
+request), a simple_crypto KEK, debug off. Nothing of it is committed.
+
+In-process (``bench/barbican_inproc.py``): each service, in its own
+interpreter, builds its WSGI app from its paste file and is called directly,
+no server or network; the figure is CPU milliseconds per request of the
+whole process (cravat's order worker thread included). Rounds alternate the
+services, so the machine's drift falls on both.
+
+HTTP: both served by gunicorn (its gthread worker, the same ``--workers``
+and ``--threads``), loaded by a closed-loop client of ``--connections``
+keep-alive connections for ``--seconds`` per scenario; the figure is
+requests per second. cravat's own default server (``cravat serve``,
+granian) is a third row.
+
+The cravat side is ``--cravat-paste FILE#NAME`` (its no-auth pipeline).
+"""
+
+import argparse
+import json
+import os
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / ".bench"
+VENV = BENCH / "barbican-venv"
+RUN = BENCH / "barbican-run"
+BARBICAN = "barbican==23.0.0"
+INPROC = Path(__file__).with_name("barbican_inproc.py")
+GOALS = {"secret store": 10, "get metadata": 20, "get payload": 20, "list of 10": 20, "key order to ACTIVE": 10}
+
+
+# --- set-up -----------------------------------------------------------------------------------
+
+def setup() -> None:
+    """Install real Barbican 23 into its own venv (once), and write its single-node configuration."""
+    python = VENV / "bin" / "python"
+    if not (VENV / ".installed").exists():
+        print(f"installing {BARBICAN} into {VENV} (about a minute)...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", BARBICAN, "gunicorn>=23,<28"], check=True)
+        (VENV / ".installed").touch()
+    conf = RUN / ".barbican" / "barbican.conf"
+    if not conf.exists():
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        kek = subprocess.run([str(python), "-c", "from cryptography.fernet import Fernet; "
+                              "print(Fernet.generate_key().decode())"], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        conf.write_text(f"""[DEFAULT]
+db_auto_create = True
+debug = False
+log_file = {RUN}/barbican.log
+
+[database]
+connection = sqlite:///{RUN}/barbican.sqlite
+
+[queue]
+enable = False
+
+[simple_crypto_plugin]
+kek = {kek}
+""")
+        paste = (VENV / "etc" / "barbican" / "barbican-api-paste.ini").read_text()
+        (RUN / "barbican-api-paste-noauth.ini").write_text(
+            paste.replace("/v1: barbican-api-keystone", "/v1: barbican_api"))
+        (RUN / "barbican_wsgi.py").write_text(
+            "import os, webob\n"
+            f"os.environ['HOME'] = {str(RUN)!r}\n"
+            "# Barbican 23's no-auth context reads req.request_id, which nothing sets (context.py:125).\n"
+            "webob.request.BaseRequest.request_id = property(lambda self: self.environ.get('openstack.request_id'))\n"
+            "from paste import deploy\n"
+            f"application = deploy.loadapp('config:{RUN}/barbican-api-paste-noauth.ini')\n")
+
+
+# --- in-process -------------------------------------------------------------------------------
+
+def inproc(target: str, source: str, requests: int) -> dict:
+    python = str(VENV / "bin" / "python") if target == "barbican" else sys.executable
+    env = {**os.environ, "HOME": str(RUN)} if target == "barbican" else os.environ
+    result = subprocess.run([python, str(INPROC), target, source, str(requests)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        raise SystemExit(f"{target} in-process run failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def inproc_arm(opts) -> tuple[dict, dict, dict]:
+    runs = {"barbican": [], "cravat": []}
+    for round_ in range(opts.rounds):
+        for target in (["barbican", "cravat"] if round_ % 2 == 0 else ["cravat", "barbican"]):
+            source = str(RUN) if target == "barbican" else opts.cravat_paste
+            # Barbican is ~100 times slower: fewer requests give it a comparable run time.
+            count = max(20, opts.requests // 20) if target == "barbican" else opts.requests
+            print(f"in-process round {round_ + 1}: {target}...", file=sys.stderr, flush=True)
+            runs[target].append(inproc(target, source, count))
+    medians = {t: {s: statistics.median(r["cpu_ms"][s] for r in rs if s in r["cpu_ms"])
+                   for s in GOALS if all(s in r["cpu_ms"] for r in rs)} for t, rs in runs.items()}
+    broken = {t: {k: v for r in rs for k, v in r["broken"].items()} for t, rs in runs.items()}
+    builds = {t: statistics.median(r["build_cpu_s"] for r in rs) for t, rs in runs.items()}
+    return medians, broken, builds
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A service on 127.0.0.1 until stopped."""
+
+    def __init__(self, command: list[str], port: int, env: dict | None = None) -> None:
+        self.port = port
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise SystemExit(f"{shlex.join(command)} exited: "
+                                     f"{self.process.stderr.read().decode()[-2000:]}") from None
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"{shlex.join(command)} did not listen on {port} within 60 s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+
+
+def gunicorn(python: Path, module: str, port: int, opts, env: dict | None = None) -> list[str]:
+    return [str(python), "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(opts.workers),
+            "--threads", str(opts.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", module]
+
+
+def http_scenarios(port: int) -> list[tuple[str, str, str, bytes, dict]]:
+    """(name, method, path, body, headers) per scenario, on fixtures made through the server itself."""
+    import http.client
+
+    headers = {"X-Project-Id": "bench-project", "X-User-Id": "bench-user", "X-Roles": "admin,creator,member",
+               "Content-Type": "application/json", "Accept": "application/json"}
+    secret = json.dumps({"name": "bench", "payload": "a secret of thirty-two bytes....",
+                         "payload_content_type": "text/plain"}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    refs = []
+    for _ in range(11):
+        conn.request("POST", "/v1/secrets", secret, headers)
+        answer = conn.getresponse()
+        body = answer.read()
+        if answer.status != 201:
+            raise SystemExit(f"HTTP set-up: POST /v1/secrets answered {answer.status}: {body[:300]!r}")
+        refs.append(json.loads(body)["secret_ref"].rsplit("/", 1)[-1])
+    conn.close()
+    order = json.dumps({"type": "key", "meta": {"name": "k", "algorithm": "aes", "bit_length": 256,
+                                                "mode": "cbc"}}).encode()
+    return [
+        ("secret store", "POST", "/v1/secrets", secret, headers),
+        ("get metadata", "GET", f"/v1/secrets/{refs[0]}", b"", headers),
+        ("get payload", "GET", f"/v1/secrets/{refs[0]}/payload", b"", {**headers, "Accept": "text/plain"}),
+        ("list of 10", "GET", "/v1/secrets?limit=10", b"", headers),
+        ("key order to ACTIVE", "ORDER", "/v1/orders", order, headers),
+    ]
+
+
+def _order_to_active(conn, path: str, body: bytes, headers: dict) -> int:
+    """POST an order, then GET it until it is ACTIVE: one unit of the order scenario; the last status."""
+    conn.request("POST", path, body, headers)
+    answer = conn.getresponse()
+    created = answer.read()
+    if answer.status != 202:
+        return answer.status
+    order = "/v1/orders/" + json.loads(created)["order_ref"].rsplit("/", 1)[-1]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        conn.request("GET", order, None, headers)
+        answer = conn.getresponse()
+        state = json.loads(answer.read())["status"]
+        if state == "ACTIVE":
+            return 200
+        if state != "PENDING":
+            return 500
+        time.sleep(0.001)
+    return 504
+
+
+#: Scenarios that write: one connection at a time for every service, since Barbican on SQLite answers
+#: concurrent writes with "database is locked" 500s (its own limit, not this benchmark's).
+WRITES = ("secret store", "key order to ACTIVE")
+
+
+def load(port: int, method: str, path: str, body: bytes, headers: dict, connections: int,
+         seconds: float) -> tuple[float, int]:
+    """(units per second, failed units) from ``connections`` keep-alive clients for ``seconds``
+    (bounded): a unit is one request, or for ``ORDER`` an order created and seen ACTIVE."""
+    import http.client
+
+    stop = time.monotonic() + seconds
+    counts, errors = [0] * connections, []
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            while time.monotonic() < stop:
+                if method == "ORDER":
+                    status = _order_to_active(conn, path, body, headers)
+                else:
+                    conn.request(method, path, body or None, headers)
+                    answer = conn.getresponse()
+                    answer.read()
+                    status = answer.status
+                if status >= 400:
+                    errors.append(status)
+                    continue
+                counts[index] += 1
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - started), len(errors)
+
+
+def http_arm(opts) -> dict:
+    rows = {}
+    barbican_port, cravat_port, native_port = free_port(), free_port(), free_port()
+    paste, _, name = opts.cravat_paste.partition("#")
+    services = {
+        "barbican (gunicorn)": lambda: Server(gunicorn(VENV / "bin" / "python", "barbican_wsgi:application",
+                                                       barbican_port, opts), barbican_port,
+                                              {**os.environ, "HOME": str(RUN), "PYTHONPATH": str(RUN)}),
+        "cravat (gunicorn)": lambda: Server(
+            [sys.executable, "-m", "cravat.deploy.cli", "serve", "--server", "gunicorn", "--paste", paste, "--name",
+             name or "main", "--workers", str(opts.workers), "--threads", str(opts.threads), "--bind",
+             f"127.0.0.1:{cravat_port}"], cravat_port),
+        "cravat (cravat serve: granian)": lambda: Server(
+            [sys.executable, "-m", "cravat.deploy.cli", "serve", "--paste", paste, "--name", name or "main",
+             "--workers", str(opts.workers), "--threads", str(opts.threads), "--bind", f"127.0.0.1:{native_port}"],
+            native_port),
+    }
+    for label, start in services.items():
+        print(f"HTTP: {label}...", file=sys.stderr, flush=True)
+        server = start()
+        try:
+            rows[label] = {name: load(server.port, method, path, body, headers,
+                                      1 if name in WRITES else opts.connections, opts.seconds)
+                           for name, method, path, body, headers in http_scenarios(server.port)}
+        finally:
+            server.stop()
+    return rows
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def report(command: str, opts, inproc_results, http_rows) -> str:
+    lines = [f"Command: `{command}`", f"Barbican: {BARBICAN} (PyPI), no-auth pipeline, SQLite, [queue] enable = False,"
+             " simple_crypto; cravat: " + opts.cravat_paste, ""]
+    if inproc_results:
+        medians, broken, builds = inproc_results
+        lines += [f"### In-process, CPU ms per request (median of {opts.rounds} rounds)", "",
+                  "| scenario | Barbican ms | cravat ms | Barbican / cravat | goal |", "|---|---:|---:|---:|---|"]
+        for scenario, goal in GOALS.items():
+            b, c = medians["barbican"].get(scenario), medians["cravat"].get(scenario)
+            if b is None or c is None:
+                lines.append(f"| {scenario} | {b or 'broken'} | {c or 'broken'} | – | ≥ {goal}× FAIL |")
+                continue
+            ratio = b / c
+            lines.append(f"| {scenario} | {b:.2f} | {c:.3f} | {ratio:.1f}× | ≥ {goal}× "
+                         f"{'PASS' if ratio >= goal else 'FAIL'} |")
+        lines += ["", f"App built in {builds['barbican']:.2f} CPU s (Barbican) and {builds['cravat']:.2f} (cravat)."]
+        for target, why in broken.items():
+            for scenario, text in why.items():
+                lines.append(f"- {target} broken in {scenario}: {text}")
+        lines.append("")
+    if http_rows:
+        names = list(next(iter(http_rows.values())))
+        lines += [f"### Through HTTP, requests per second ({opts.workers} worker × {opts.threads} threads, "
+                  f"{opts.connections} connections, {opts.seconds:g} s a scenario)", "",
+                  "| server | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+        base = http_rows.get("barbican (gunicorn)", {})
+        for label, row in http_rows.items():
+            cells = []
+            for n in names:
+                rate, failed = row[n]
+                cell = f"{rate:,.1f}" if rate < 100 else f"{rate:,.0f}"
+                if base and label != "barbican (gunicorn)" and base[n][0]:
+                    cell += f" ({rate / base[n][0]:.1f}×)"
+                cells.append(cell + (f", {failed} failed" if failed else ""))
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines += ["", f"Writes ({', '.join(WRITES)}) use one connection for every service: Barbican on SQLite "
+                  "answers concurrent writes with 'database is locked'."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arms", default="inproc,http", help="inproc, http or both (default)")
+    parser.add_argument("--cravat-paste", default="etc/keymanager/api-paste.ini#noauth",
+                        help="the cravat key manager's no-auth pipeline, FILE#NAME")
+    parser.add_argument("--requests", type=int, default=400, help="cravat requests per scenario per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--setup-only", action="store_true")
+    parser.add_argument("--markdown", metavar="FILE")
+    argv = sys.argv[1:] if argv is None else argv
+    opts = parser.parse_args(argv)
+    setup()
+    if opts.setup_only:
+        return 0
+    arms = opts.arms.split(",")
+    inproc_results = inproc_arm(opts) if "inproc" in arms else None
+    http_rows = http_arm(opts) if "http" in arms else None
+    text = report(".venv/bin/python bench/vs_barbican.py " + shlex.join(argv), opts, inproc_results, http_rows)
+    print(text)
+    if opts.markdown:
+        Path(opts.markdown).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
