@@ -249,6 +249,11 @@ class API:
         return impl
 
     @property
+    def schema_compiler(self) -> SchemaCompiler:
+        """The API's schema compiler: what a declaration style compiles its own validators with."""
+        return self._schemas
+
+    @property
     def resources(self) -> Mapping[str, ResourceProvider]:
         return dict(self._resources)
 
