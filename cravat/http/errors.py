@@ -55,6 +55,19 @@ class BadRequest(HTTPError):
     default_message = "The request is malformed."
 
 
+class InvalidInput(BadRequest):
+    """A 400 for a request that breaks its schemas: ``errors`` lists each violation.
+
+    Each entry is a JSON object (``{"in": "body", "pointer": "/server/name",
+    "value": 7, "rule": "type", "detail": "..."}``); the problem style puts
+    the list in the body's ``errors`` member, every style has the message.
+    """
+
+    def __init__(self, message: str, errors: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
 class Unauthorized(HTTPError):
     status = 401
     default_message = "The request needs authentication."

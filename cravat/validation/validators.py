@@ -8,13 +8,16 @@ names the field, the offending value (truncated) and the rule it breaks.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import fastjsonschema
+import jsonschema
 
-from cravat.http.errors import BadRequest
+from cravat.http.errors import InvalidInput
+from cravat.validation.explain import RULES, Violation, explain, message_of, pointer, short
 
 Validator = Callable[[Any], Any]
 
@@ -34,30 +37,57 @@ class SchemaCompiler:
     One per API, so formats and the cache are the app's own state, never a
     module's. It is used while the API compiles, before any request.
 
+    A schema that uses JSON Schema 2020-12 keywords fastjsonschema lacks
+    (``prefixItems``, ``unevaluatedProperties``, ``dependentRequired``, ...,
+    as OpenAPI 3.1 schemas may) is checked by jsonschema's
+    ``Draft202012Validator`` instead, that schema alone. A rejection is
+    explained by a full walk (:mod:`cravat.validation.explain`) listing every
+    violation, whichever validator accepted.
+
     >>> check = SchemaCompiler().compile({"type": "integer"}, "servers:index")
     """
 
     def __init__(self, formats: Mapping[str, str | Callable[[str], bool]] | None = None) -> None:
         self.formats = {**DEFAULT_FORMATS, **(formats or {})}
         self._compiled: dict[str, Callable[[Any], Any]] = {}
+        self._walkers: dict[str, Any] = {}
 
     def compile(self, schema: dict[str, Any], where: str) -> Callable[[Any], Any]:
-        """The raw fastjsonschema function for ``schema``."""
-        try:
-            key = json.dumps(schema, sort_keys=True)
-        except (TypeError, ValueError) as exc:
-            raise SchemaError(f"{where}: the schema is not JSON: {exc}") from None
+        """The accepting function for ``schema``: it returns the value or raises ``JsonSchemaValueException``."""
+        key = self._key(schema, where)
         compiled = self._compiled.get(key)
         if compiled is None:
-            try:
-                compiled = fastjsonschema.compile(json.loads(key), formats=self.formats, use_default=False)
-            except fastjsonschema.JsonSchemaDefinitionException as exc:
-                raise SchemaError(f"{where}: the schema is invalid: {exc}") from None
+            if needs_2020(schema):
+                compiled = self._fallback(json.loads(key), where)
+            else:
+                try:
+                    compiled = fastjsonschema.compile(json.loads(key), formats=self.formats, use_default=False)
+                except fastjsonschema.JsonSchemaDefinitionException as exc:
+                    raise SchemaError(f"{where}: the schema is invalid: {exc}") from None
             self._compiled[key] = compiled
         return compiled
 
+    def explainer(self, schema: dict[str, Any], where: str, part: str) -> Callable[[Any], list[Violation]]:
+        """A function from a value to its violations of ``schema`` (``[]`` when it passes).
+
+        The compiled function decides; only a rejected value is walked for
+        every violation. For a declaration style that gathers the
+        violations of several parts (path, query, body) into one 400.
+        """
+        check = self.compile(schema, where)
+
+        def violations(value: Any) -> list[Violation]:
+            try:
+                check(value)
+            except fastjsonschema.JsonSchemaValueException as exc:
+                found = explain(self._walker(schema, where), value, part)
+                return found or [_from_exception(exc, part)]
+            return []
+
+        return violations
+
     def request_validator(self, schema: dict[str, Any], where: str, part: str) -> Validator:
-        """A function that returns the value or raises a 400 naming what broke ``schema``.
+        """A function that returns the value or raises a 400 naming everything that broke ``schema``.
 
         ``part`` names the request part in messages: ``"body"`` or ``"query"``.
         """
@@ -67,7 +97,8 @@ class SchemaCompiler:
             try:
                 check(value)
             except fastjsonschema.JsonSchemaValueException as exc:
-                raise BadRequest(describe(exc, part)) from None
+                found = explain(self._walker(schema, where), value, part) or [_from_exception(exc, part)]
+                raise rejection(describe(exc, part), found) from None
             return value
 
         return validate
@@ -80,10 +111,96 @@ class SchemaCompiler:
             try:
                 check(value)
             except fastjsonschema.JsonSchemaValueException as exc:
-                return describe(exc, "response")
+                return message_of(explain(self._walker(schema, where), value, "response"), describe(exc, "response"))
             return None
 
         return check_response
+
+    def _key(self, schema: dict[str, Any], where: str) -> str:
+        try:
+            return json.dumps(schema, sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"{where}: the schema is not JSON: {exc}") from None
+
+    def _walker(self, schema: dict[str, Any], where: str) -> Any:
+        """The jsonschema validator that explains rejections of ``schema`` (built once, on first need).
+
+        PERF: built on the first rejection, not at start-up: an app of thousands of schemas pays for
+        the walkers it uses.
+        """
+        key = self._key(schema, where)
+        walker = self._walkers.get(key)
+        if walker is None:
+            cls = _walker_class(schema)
+            checker = jsonschema.FormatChecker()
+            for name, rule in self.formats.items():
+                checker.checks(name)(_format_function(rule))
+            walker = self._walkers[key] = cls(json.loads(key), format_checker=checker)
+        return walker
+
+    def _fallback(self, schema: dict[str, Any], where: str) -> Callable[[Any], Any]:
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            raise SchemaError(f"{where}: the schema is invalid: {exc.message}") from None
+        walker = self._walker(schema, where)
+        is_valid = walker.is_valid
+
+        def check(value: Any) -> Any:
+            if not is_valid(value):
+                error = jsonschema.exceptions.best_match(walker.iter_errors(value))
+                name = "data" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+                raise fastjsonschema.JsonSchemaValueException(error.message, error.instance, name,
+                                                              error.schema, error.validator)
+            return value
+
+        return check
+
+
+def rejection(first: str, violations: list[Violation]) -> InvalidInput:
+    """The 400 for ``violations``: ``first`` is the message when there is one; all are listed."""
+    return InvalidInput(message_of(violations, first), [v.as_json() for v in violations])
+
+
+#: Keywords of JSON Schema 2019-09 and 2020-12 that fastjsonschema (drafts 4, 6 and 7) does not know.
+KEYWORDS_2020 = frozenset(("prefixItems", "unevaluatedProperties", "unevaluatedItems", "dependentRequired",
+                           "dependentSchemas", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$anchor",
+                           "minContains", "maxContains"))
+
+
+def needs_2020(schema: Any) -> bool:
+    """Whether ``schema`` says it is 2019-09 or 2020-12, or uses a keyword only those drafts have."""
+    if isinstance(schema, dict):
+        declared = schema.get("$schema")
+        if isinstance(declared, str) and ("2020-12" in declared or "2019-09" in declared):
+            return True
+        return any(k in KEYWORDS_2020 or needs_2020(v) for k, v in schema.items())
+    if isinstance(schema, list):
+        return any(needs_2020(v) for v in schema)
+    return False
+
+
+def _walker_class(schema: dict[str, Any]) -> Any:
+    declared = str(schema.get("$schema") or "")
+    if "draft-04" in declared:
+        return jsonschema.Draft4Validator
+    if "draft-06" in declared:
+        return jsonschema.Draft6Validator
+    return jsonschema.Draft202012Validator if needs_2020(schema) else jsonschema.Draft7Validator
+
+
+def _format_function(rule: str | Callable[[str], bool]) -> Callable[[Any], bool]:
+    if callable(rule):
+        return lambda value: not isinstance(value, str) or bool(rule(value))
+    pattern = re.compile(rule)
+    return lambda value: not isinstance(value, str) or pattern.search(value) is not None
+
+
+def _from_exception(exc: fastjsonschema.JsonSchemaValueException, part: str) -> Violation:
+    """The compiled validator's one violation, when the walk finds none (the two disagree on a format)."""
+    name = exc.name or "data"
+    path = [p for p in re.split(r"\.|\[(\d+)\]", name[4:]) if p] if name.startswith("data") else []
+    return Violation(part, pointer(path), exc.value, exc.rule or "", describe(exc, part))
 
 
 def describe(exc: fastjsonschema.JsonSchemaValueException, part: str) -> str:
@@ -119,36 +236,5 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def _type_name(rule_value: Any) -> str:
-    if isinstance(rule_value, list):
-        return " or ".join(repr(t) for t in rule_value)
-    return repr(rule_value)
-
-
-_RULES: dict[str, Callable[[Any, Any], str]] = {
-    "type": lambda v, r: f"{_short(v)} is not of type {_type_name(r)}",
-    "format": lambda v, r: f"{_short(v)} is not a valid {r!r}",
-    "enum": lambda v, r: f"{_short(v)} is not one of {_short(r, 120)}",
-    "const": lambda v, r: f"{_short(v)} is not {_short(r)}",
-    "pattern": lambda v, r: f"{_short(v)} does not match the pattern {r!r}",
-    "minLength": lambda v, r: f"{_short(v)} is shorter than {r} characters",
-    "maxLength": lambda v, r: f"{_short(v)} is longer than {r} characters",
-    "minimum": lambda v, r: f"{_short(v)} is less than the minimum of {r}",
-    "maximum": lambda v, r: f"{_short(v)} is greater than the maximum of {r}",
-    "exclusiveMinimum": lambda v, r: f"{_short(v)} is not greater than {r}",
-    "exclusiveMaximum": lambda v, r: f"{_short(v)} is not less than {r}",
-    "minItems": lambda v, r: f"{_short(v)} has fewer than {r} items",
-    "maxItems": lambda v, r: f"{_short(v)} has more than {r} items",
-    "uniqueItems": lambda v, r: f"{_short(v)} has repeated items",
-    "minProperties": lambda v, r: f"{_short(v)} has fewer than {r} properties",
-    "maxProperties": lambda v, r: f"{_short(v)} has more than {r} properties",
-    "multipleOf": lambda v, r: f"{_short(v)} is not a multiple of {r}",
-    "oneOf": lambda v, r: f"{_short(v)} does not match exactly one of the allowed shapes",
-    "anyOf": lambda v, r: f"{_short(v)} does not match any of the allowed shapes",
-    "not": lambda v, r: f"{_short(v)} matches a shape that is not allowed",
-}
+_short = short
+_RULES = RULES
