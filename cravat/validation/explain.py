@@ -73,7 +73,8 @@ def _violations(error: Any, part: str) -> Iterator[Violation]:
             if name not in value:
                 where = [*path, name]
                 yield Violation(part, pointer(where), None, rule,
-                                f"Invalid input for {part} field '{dotted(where)}': the field is required but missing.")
+                                f"Invalid input for {_noun(part)} '{dotted(where)}': "
+                                f"{'the field' if _noun(part).endswith('field') else 'it'} is required but missing.")
         return
     if rule in ("additionalProperties", "unevaluatedProperties") and isinstance(value, dict):
         schema = error.schema if isinstance(error.schema, dict) else {}
@@ -89,14 +90,22 @@ def _violations(error: Any, part: str) -> Iterator[Violation]:
             return
     detail = RULES.get(rule)
     text = detail(value, rule_value) if detail else f"{short(value)} breaks the rule {rule!r}"
-    field = f"{part} field '{dotted(path)}'" if path else f"request {part}"
+    field = f"{_noun(part)} '{dotted(path)}'" if path else f"request {part}"
     yield Violation(part, pointer(path), value, rule, f"Invalid input for {field}: {text}.")
+
+
+#: How messages name a value of each request part; a body's or query's is a "field", as Nova says.
+_NOUNS = {"path": "path parameter", "header": "header", "cookie": "cookie", "form": "form field"}
+
+
+def _noun(part: str) -> str:
+    return _NOUNS.get(part, f"{part} field")
 
 
 def _not_allowed(part: str, path: list[Any], extra: list[str]) -> str:
     if len(extra) == 1:
-        return f"Invalid input for {part} field '{dotted([*path, extra[0]])}': the field is not allowed."
-    where = f"{part} field '{dotted(path)}'" if path else f"the request {part}"
+        return f"Invalid input for {_noun(part)} '{dotted([*path, extra[0]])}': the field is not allowed."
+    where = f"{_noun(part)} '{dotted(path)}'" if path else f"the request {part}"
     return f"Invalid input in {where}: the fields {', '.join(repr(str(e)) for e in extra[:5])} are not allowed."
 
 
