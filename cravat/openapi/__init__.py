@@ -10,8 +10,8 @@ from cravat.openapi.app import App
 from cravat.openapi.binding import LoadError
 from cravat.openapi.docs import add_docs
 from cravat.openapi.generate import generate, generate_all
-from cravat.openapi.resolver import Resolver, ResolverError, RestyResolver
+from cravat.openapi.resolver import RelativeResolver, Resolver, ResolverError, RestyResolver
 from cravat.openapi.spec import SpecError, load_spec
 
-__all__ = ["App", "LoadError", "Resolver", "ResolverError", "RestyResolver", "SpecError", "add_docs", "generate",
-           "generate_all", "load_spec"]
+__all__ = ["App", "LoadError", "RelativeResolver", "Resolver", "ResolverError", "RestyResolver", "SpecError",
+           "add_docs", "generate", "generate_all", "load_spec"]

@@ -46,6 +46,7 @@ def validator_findings(spec: Spec) -> list[str]:
         for error in validator.iter_errors():
             path = tuple(error.path) if getattr(error, "path", None) else ()
             message = error.message.split("\n", 1)[0]
+            path = path or _named_operation(message)
             findings.append(f"{spec.at(path)}: {location_of(path)}: {message}")
             if len(findings) >= MAX_FINDINGS:
                 findings.append(f"... and possibly more (the first {MAX_FINDINGS} are listed)")
@@ -53,6 +54,15 @@ def validator_findings(spec: Spec) -> list[str]:
     except referencing.exceptions.Unresolvable as exc:
         findings.append(f"{spec.path}: a $ref points nowhere: {exc}")
     return list(dict.fromkeys(findings))
+
+
+_OPERATION_NAMED = re.compile(r"for '(\w+)'(?: operation)? in '([^']+)'")
+
+
+def _named_operation(message: str) -> tuple[str, ...]:
+    """The operation a finding names in words ("for 'get' operation in '/pets'"), as a location."""
+    found = _OPERATION_NAMED.search(message)
+    return ("paths", found.group(2), found.group(1)) if found else ()
 
 
 def check_operations(spec: Spec, ops: list[Operation]) -> list[str]:

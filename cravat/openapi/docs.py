@@ -62,6 +62,9 @@ class SpecDocument:
         document = dict(self._document(req))
         root = req.script_name + self._base_path
         if self._version == "2.0":
+            # The spec's own host and schemes would send the docs page's requests elsewhere.
+            document.pop("host", None)
+            document.pop("schemes", None)
             document["basePath"] = root or "/"
         else:
             document["servers"] = [{"url": root or "/"}]

@@ -33,6 +33,29 @@ _DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "tabDelimited"
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 
 
+def flat(schema: Any, root: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``schema`` with a top-level ``$ref`` (or a lone ``allOf: [{$ref}]``) into its ``$defs`` followed.
+
+    What a reader needs to know of a schema, its type, items and
+    properties, may sit behind a reference; validation still uses the
+    schema as it is.
+    """
+    root = root if root is not None else (schema if isinstance(schema, dict) else {})
+    defs = root.get("$defs") or {}
+    for _ in range(16):
+        if not isinstance(schema, dict):
+            return {}
+        ref = schema.get("$ref")
+        all_of = schema.get("allOf")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
+            schema = {**defs[ref[8:]], **{k: v for k, v in schema.items() if k not in ("$ref", "$defs")}}
+        elif isinstance(all_of, list) and len(all_of) == 1 and "type" not in schema:
+            schema = {**flat(all_of[0], root), **{k: v for k, v in schema.items() if k != "allOf"}}
+        else:
+            return schema
+    return schema
+
+
 def kind_of(schema: dict[str, Any]) -> Any:
     """The schema's type (a name or list); ``"string"`` when it does not say."""
     kind = schema.get("type")
@@ -73,14 +96,14 @@ class Reader:
 
     def __init__(self, param: Parameter) -> None:
         self.param = param
-        schema = param.schema
+        root = param.schema
+        schema = flat(root)
         self.name = param.name
         self.array = is_array(schema)
         self.object = not self.array and is_object(schema) and not param.content_json
-        self.convert_item = converter(schema.get("items") or {}) if self.array else converter(schema)
+        self.convert_item = converter(flat(schema.get("items") or {}, root)) if self.array else converter(schema)
         self.delimiter = _DELIMITERS.get(param.style, ",")
-        self.properties = {k: converter(v if isinstance(v, dict) else {})
-                           for k, v in (schema.get("properties") or {}).items()}
+        self.properties = {k: converter(flat(v, root)) for k, v in (schema.get("properties") or {}).items()}
 
     # --- query strings ---------------------------------------------------------------------
 

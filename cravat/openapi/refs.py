@@ -47,7 +47,7 @@ def check_refs(spec: Spec) -> list[str]:
             try:
                 resolved = resolver.lookup(ref)
             except referencing.exceptions.Unresolvable as exc:
-                findings.append(f"{document.at(location)}: $ref {ref!r} points nowhere: {_why(exc)}")
+                findings.append(f"{document.at((*location, '$ref'))}: $ref {ref!r} points nowhere: {_why(exc)}")
                 continue
             target = urldefrag(_absolute(resolver, ref))[0]
             if target not in seen:

@@ -49,6 +49,19 @@ class Resolver:
         return name, self.function_resolver(name)
 
 
+class RelativeResolver(Resolver):
+    """operationIds relative to a module: ``listPets`` is ``root.listPets`` (unless a controller is named)."""
+
+    def __init__(self, root: str | Any) -> None:
+        super().__init__()
+        self.root = root if isinstance(root, str) else root.__name__
+
+    def operation_id(self, op: Operation) -> str | None:
+        if op.operation_id is None:
+            return None
+        return f"{op.controller or self.root}.{op.operation_id}"
+
+
 class RestyResolver(Resolver):
     """Functions named by REST semantics when the operation has no operationId (Connexion's RestyResolver)."""
 

@@ -177,11 +177,14 @@ def read_document(path: str, arguments: dict[str, Any] | None = None) -> Documen
     return Document(path, _normalized(data), marks)
 
 
-def _mark(node: yaml.Node, location: Location, marks: dict[Location, tuple[int, int]]) -> None:
-    marks[location] = (node.start_mark.line + 1, node.start_mark.column + 1)
+def _mark(node: yaml.Node, location: Location, marks: dict[Location, tuple[int, int]],
+          at: yaml.Node | None = None) -> None:
+    """Each value's place: a mapping's value is where its key is written (``get:``), an item where it starts."""
+    mark = (at or node).start_mark
+    marks[location] = (mark.line + 1, mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            _mark(value, (*location, str(key.value)), marks)
+            _mark(value, (*location, str(key.value)), marks, key)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _mark(item, (*location, index), marks)

@@ -1,0 +1,82 @@
+"""Handler functions the test specs' operationIds name: as a Connexion user writes them, no request argument."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cravat import errors
+
+PETS: dict[int, dict[str, Any]] = {}
+
+
+def listPets(limit=None):  # noqa: N802 - the spec's operationId
+    pets = sorted(PETS.values(), key=lambda p: p["id"])
+    return pets[:limit] if limit is not None else pets
+
+
+def createPets(body):  # noqa: N802
+    PETS[body["id"]] = body
+    return None, 201, {"Location": f"/pets/{body['id']}"}
+
+
+def showPetById(petId):  # noqa: N802, N803
+    try:
+        return PETS[int(petId)]
+    except (KeyError, ValueError):
+        raise errors.NotFound(f"Pet {petId} not found.") from None
+
+
+def echo(**arguments: Any) -> dict[str, Any]:
+    """Every argument it was given, as JSON can carry them."""
+    return {k: (v.filename if hasattr(v, "filename") else v) for k, v in arguments.items()}
+
+
+def echo_status(body, status):
+    return body, status
+
+
+def takes_pet_id(pet_id, limit=10):
+    return {"pet_id": pet_id, "limit": limit}
+
+
+def wrong_answer():
+    return {"id": "not a number"}
+
+
+async def async_pets(limit=2):
+    return {"limit": limit}
+
+
+def needs_more(colour):
+    return colour
+
+
+def lookup_fails(name):
+    raise LookupError(f"no {name!r} here")
+
+
+class Petstore2:
+    """The Swagger 2.0 petstore's operations that the tests call."""
+
+    @staticmethod
+    def updatePetWithForm(petId, name=None, status=None):  # noqa: N802, N803
+        return {"petId": petId, "name": name, "status": status}
+
+    @staticmethod
+    def uploadFile(petId, additionalMetadata=None, file=None):  # noqa: N802, N803
+        return {"petId": petId, "additionalMetadata": additionalMetadata, "file": file.filename if file is not None else None}
+
+    @staticmethod
+    def findPetsByStatus(status):  # noqa: N802
+        return {"status": status}
+
+    def __getattr__(self, name):
+        raise AttributeError(name)
+
+
+for _name in ("addPet", "updatePet", "getPetById", "deletePet", "getInventory", "placeOrder", "getOrderById",
+              "loginUser"):
+    setattr(Petstore2, _name, staticmethod(lambda **arguments: arguments))
+
+
+echo_again = echo  # a second operation with echo's behaviour (operationIds are unique)
