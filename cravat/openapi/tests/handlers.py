@@ -64,7 +64,8 @@ class Petstore2:
 
     @staticmethod
     def uploadFile(petId, additionalMetadata=None, file=None):  # noqa: N802, N803
-        return {"petId": petId, "additionalMetadata": additionalMetadata, "file": file.filename if file is not None else None}
+        name = file.filename if file is not None else None  # a FieldStorage has no truth value
+        return {"petId": petId, "additionalMetadata": additionalMetadata, "file": name}
 
     @staticmethod
     def findPetsByStatus(status):  # noqa: N802
