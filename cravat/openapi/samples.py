@@ -101,15 +101,16 @@ def record(name: str, steps: Iterable[Step], send: Send, base_url: str, descript
     for step in steps:
         path, body = fill(step.path, captured), fill(step.body, captured)
         status, headers, answer = send(step.method, path, _headers(step), body)
-        template = _templated(answer, names, base_url)
+        template = _templated(answer, names, base_url, known=_known(step.body))
         for value, placeholder in names.items():
             captured[placeholder] = value
         kept = {k: _templated(v, names, base_url) for k, v in headers.items() if k in KEPT_HEADERS}
-        request = {"method": step.method, "path": _templated(path, names, base_url)}
+        # A request's own values stay as sent; only what an earlier answer gave becomes its placeholder.
+        request = {"method": step.method, "path": step.path}
         if step.headers or step.version:
             request["headers"] = _headers(step)
-        if body is not None:
-            request["body"] = _templated(body, names, base_url)
+        if step.body is not None:
+            request["body"] = step.body
         exchanges.append(Exchange(step.operation, request, {"status": status, "headers": kept, "body": template},
                                   step.version))
     return Sample(name, exchanges, description)
@@ -207,13 +208,20 @@ def _headers(step: Step) -> dict[str, str]:
     return headers
 
 
-def _templated(value: Any, names: dict[str, str], base_url: str) -> Any:
+def _known(value: Any) -> frozenset[str]:
+    """The UUIDs a request sent itself: the answer echoing them is no variation."""
+    return frozenset(_UUID.findall(repr(value))) if value is not None else frozenset()
+
+
+def _templated(value: Any, names: dict[str, str], base_url: str, known: frozenset[str] = frozenset()) -> Any:
     """What varies replaced by placeholders: the base URL, request ids, and each UUID (one name per value)."""
     if isinstance(value, str):
         text = value.replace(base_url, "%(host)s")
         text = _REQUEST_ID.sub("%(request_id)s", text)
 
         def name_uuid(m: re.Match[str]) -> str:
+            if m.group(0) in known:
+                return m.group(0)
             placeholder = names.get(m.group(0))
             if placeholder is None:
                 placeholder = names[m.group(0)] = f"uuid{len(names) + 1}"
@@ -221,7 +229,7 @@ def _templated(value: Any, names: dict[str, str], base_url: str) -> Any:
 
         return _UUID.sub(name_uuid, text)
     if isinstance(value, dict):
-        return {k: _templated(v, names, base_url) for k, v in value.items()}
+        return {k: _templated(v, names, base_url, known) for k, v in value.items()}
     if isinstance(value, list):
-        return [_templated(v, names, base_url) for v in value]
+        return [_templated(v, names, base_url, known) for v in value]
     return value
