@@ -15,6 +15,7 @@ from typing import Any
 from cravat.api.app import API
 from cravat.deploy import server
 from cravat.deploy.loading import LoadError, load_object
+from cravat.deploy.pasteload import PasteLoadError
 from cravat.deploy.server import AppSource, ServeOptions
 
 
@@ -93,11 +94,30 @@ def _run(args: argparse.Namespace) -> int:
         host, port = _parse_bind(args.bind)
         options = ServeOptions(AppSource.from_paste(str(paste)), host, port, server=args.server,
                                workers=args.workers, threads=args.threads, graceful_timeout=args.graceful_timeout)
-        app = server.check(options)
+        app = _checked(paste)
+        server.check_bind(host, port)
+        if args.server != "dev":
+            app = None  # each worker loads its own from the paste file
         print(f"cravat: serving {args.spec} on {options.url} with {_concurrency(options)}", flush=True)
         return server.run(options, app)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _checked(paste: Path) -> Any:
+    """The app, built here once so a bad spec exits naming each problem (the paste file is an implementation detail)."""
+    from cravat.deploy.pasteload import load_paste_app
+    from cravat.openapi import SpecError
+
+    try:
+        return load_paste_app(str(paste))
+    except PasteLoadError as exc:
+        cause = exc.__cause__ or exc.__context__
+        while cause is not None and not isinstance(cause, SpecError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise LoadError(str(cause)) from None
+        raise LoadError(exc.reason) from None
 
 
 def _openapi(args: argparse.Namespace) -> int:
