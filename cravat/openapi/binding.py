@@ -8,8 +8,10 @@ each value binds to, by Connexion's names. Per request it reads every
 part, gathers every violation of every part into one 400, fills the
 spec's defaults, and returns the handler's keyword arguments.
 
-It runs as the step :class:`ReadSpecRequest` (order 45: after the body is
-read, before authorization); :class:`CheckSpecResponse` (order 75) checks
+The handler the kernel calls is :func:`adapter`'s: it reads the request
+with the compiled operation, then calls the user's function with the
+keyword arguments (the kernel read the body already, within its size and
+media type limits). :class:`CheckSpecResponse` (a step, order 75) checks
 answers against the spec's response schemas when asked to.
 
 >>> compiled = CompiledOperation(op, function, config, api.schema_compiler)
@@ -140,7 +142,8 @@ class CompiledOperation:
                 if not _trivial(schema):
                     self.body_validators[media] = compiler.explainer(schema, where, "form" if media in FORM_TYPES
                                                                      else "body")
-                self.body_defaults[media] = schema
+                if _has_default(schema):
+                    self.body_defaults[media] = schema
                 if media in FORM_TYPES:
                     self.form_converters[media] = {
                         k: (converter(v.get("items") or {}) if is_array(v) else converter(v), is_array(v))
@@ -153,8 +156,32 @@ class CompiledOperation:
             raise LoadError(f"{where}: the handler requires {', '.join(map(repr, missing))}, which the spec does "
                             f"not declare (it declares {', '.join(offered) or 'no parameters'})")
         self.response_checkers = self._response_checkers(compiler) if config.validate_responses else {}
+        self.status = next((int(r.status) for r in op.responses if r.status.isdigit() and r.status[0] == "2"), 200)
 
     # --- per request -----------------------------------------------------------------------
+
+    def single_path_parameter(self) -> tuple[str, str] | None:
+        """``(argument, router key)`` when the operation's one input is a plain path parameter, else None."""
+        read = self.reader()
+        if read is None or read == self.arguments:
+            return None
+        pairs = [(b.argument, b.key) for b in self.bound["path"] if b.argument is not None]
+        return pairs[0] if len(pairs) == 1 else None  # type: ignore[return-value]
+
+    def reader(self) -> Callable[[Any, Any], dict[str, Any]] | None:
+        """``read(req, body) -> arguments``, specialised to what this operation has; None when it has nothing."""
+        bound = self.bound
+        if self.op.body is None and self.query_names is None and not any(bound.values()):
+            return None
+        plain = self.op.body is None and self.query_names is None and not any(bound[k] for k in _LOCATIONS[1:]) \
+            and "path" not in self.validators and all(_trivial(b.param.schema) for b in bound["path"])
+        if not plain:
+            return self.arguments
+        pairs = tuple((b.argument, b.key) for b in bound["path"] if b.argument is not None)
+        if len(pairs) == 1:
+            ((argument, key),) = pairs
+            return lambda req, body: {argument: req.path_params[key]}
+        return lambda req, body: {argument: req.path_params[key] for argument, key in pairs}
 
     def arguments(self, req: Any, body: Any) -> dict[str, Any]:
         """The handler's keyword arguments for ``req``, or an ``InvalidInput`` listing every violation."""
@@ -223,7 +250,9 @@ class CompiledOperation:
             checked = {k: _placeholder(v) for k, v in body.items()} if media in FORM_TYPES and \
                 isinstance(body, dict) else body
             violations.extend(validate(checked))
-        body = _with_defaults(self.body_defaults.get(media) or {}, body)
+        defaults = self.body_defaults.get(media)
+        if defaults is not None:
+            body = _with_defaults(defaults, body)
         if self.form_arguments and isinstance(body, dict):
             for name, arg in self.form_arguments.items():
                 if name in body:
@@ -313,7 +342,8 @@ def _unknown(part: str, names: list[str]) -> list[Violation]:
 def _part_validator(compiler: SchemaCompiler, params: list[Parameter], where: str, part: str) \
         -> Callable[[Any], list[Violation]] | None:
     """One validator for all parameters in one place, or None when none of them constrains anything."""
-    required = [p.name for p in params if p.required]
+    # The router only matches a path that has every path parameter: that they are required holds already.
+    required = [p.name for p in params if p.required and p.location != "path"]
     if not required and all(_trivial(p.schema) for p in params):
         return None
     properties, defs = {}, {}
@@ -352,6 +382,16 @@ def _placeholder(value: Any) -> Any:
     return value if not hasattr(value, "filename") or isinstance(value, str) else (value.filename or "")
 
 
+def _has_default(schema: Any) -> bool:
+    """Whether a ``default`` appears anywhere in ``schema`` (when not, no request needs its walk)."""
+    if isinstance(schema, dict):
+        return "default" in schema or any(_has_default(v) for k, v in schema.items()
+                                          if k not in ("enum", "const", "example", "examples"))
+    if isinstance(schema, list):
+        return any(_has_default(v) for v in schema)
+    return False
+
+
 def _with_defaults(schema: dict[str, Any], value: Any, depth: int = 0, root: dict[str, Any] | None = None) -> Any:
     """``value`` with the defaults its object schemas give for missing properties, at any depth."""
     root = root or schema
@@ -379,23 +419,6 @@ def _with_defaults(schema: dict[str, Any], value: Any, depth: int = 0, root: dic
 
 
 # --- the steps -----------------------------------------------------------------------------------
-
-
-class ReadSpecRequest(Step):
-    """Read, convert and check every parameter and the body by the spec; hand the handler its arguments."""
-
-    order, name = 45, "read the spec's parameters"
-
-    def __init__(self, compiled: CompiledOperation) -> None:
-        self.compiled = compiled
-
-    def wrap(self, inner: Any) -> Any:
-        read = self.compiled.arguments
-
-        def run(req: Any, arguments: dict[str, Any]) -> Any:
-            return inner(req, read(req, arguments.pop("body", NO_BODY)))
-
-        return run
 
 
 class CheckSpecResponse(Step):
@@ -427,11 +450,17 @@ class CheckSpecResponse(Step):
 # --- the handler: the user's function, adapted ---------------------------------------------------
 
 
-def adapter(function: Any) -> Callable[..., Any]:
-    """``handler(req, **arguments)`` calling ``function(**arguments)``; a tuple answer becomes a ``Result``.
+def adapter(function: Any, compiled: CompiledOperation) -> Callable[..., Any]:
+    """``handler(req, **kernel_arguments)``: read ``req`` by the spec, call ``function(**arguments)``.
 
-    A handler may return a body, ``(body, status)``, ``(body, status, headers)``,
-    a :class:`cravat.Result`, or a WebOb response; an ``async def`` handler runs to completion.
+    A tuple answer becomes a ``Result``: a handler may return a body,
+    ``(body, status)``, ``(body, status, headers)``, a :class:`cravat.Result`,
+    or a WebOb response; an ``async def`` handler runs to completion.
+
+    PERF: reading the request here, not in a step of its own, spares a call
+    per request, and an operation whose only inputs are plain path
+    parameters reads them with one dict built from the route's values:
+    spec-first costs what a controller costs (bench/openapi.py).
     """
     if inspect.iscoroutinefunction(inspect.unwrap(function)) or inspect.iscoroutinefunction(function):
         sync = function
@@ -439,12 +468,30 @@ def adapter(function: Any) -> Callable[..., Any]:
         def function(**arguments: Any) -> Any:  # noqa: F811 - the coroutine, run for this request
             return asyncio.run(sync(**arguments))
 
-    @functools.wraps(function)
-    def handler(req: Any, **arguments: Any) -> Any:
-        result = function(**arguments)
-        return _from_tuple(result) if type(result) is tuple else result
+    read = compiled.reader()
+    status = compiled.status
 
-    return handler
+    def answer(result: Any) -> Any:
+        if type(result) is not tuple:
+            return result
+        if len(result) == 2 and result[1] == status:
+            return result[0]  # PERF: the declared status: the plain answer, encoded on the kernel's fast path
+        return _from_tuple(result)
+
+    single = compiled.single_path_parameter()
+    if read is None:
+        def handler(req: Any) -> Any:
+            return answer(function())
+    elif single is not None:
+        argument, key = single
+
+        def handler(req: Any) -> Any:
+            return answer(function(**{argument: req.path_params[key]}))
+    else:
+        def handler(req: Any, body: Any = NO_BODY) -> Any:
+            return answer(function(**read(req, body)))
+
+    return functools.update_wrapper(handler, function)
 
 
 def _from_tuple(result: tuple[Any, ...]) -> Result:

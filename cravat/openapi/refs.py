@@ -176,6 +176,8 @@ def served_document(spec: Spec) -> dict[str, Any]:
                 return {"$ref": "#" + urldefrag(absolute)[1]}
         return {k: inline(v, resolver, external, active) for k, v in node.items()}
 
+    if len(spec.documents) == 1:  # PERF: one file, nothing to inline; the data is served as it is
+        return spec.data
     return inline(spec.data, spec.resolver(), False, ())
 
 

@@ -13,6 +13,7 @@ that reads those files on demand, relative to the file that refers to them.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
 import os
@@ -49,9 +50,15 @@ class Document:
     path: str
     data: Any
     marks: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    text: str = field(default="", repr=False)   # as read: what a validation cache is keyed by
+    #: How deep ``marks`` goes; deeper places are found on first need (an error), by parsing again.
+    depth: int = 1 << 30
 
     def at(self, location: Location) -> str:
         """``file:line:column`` of ``location``, or of its nearest enclosing value that has a place."""
+        if len(location) > self.depth and self.text:
+            self.marks = marks_of(self.text)
+            self.depth = 1 << 30
         for end in range(len(location), -1, -1):
             mark = self.marks.get(tuple(location[:end]))
             if mark is not None:
@@ -141,7 +148,10 @@ def spec_version(path: str, data: dict[str, Any]) -> str:
 
 
 def read_document(path: str, arguments: dict[str, Any] | None = None) -> Document:
-    """One YAML or JSON file, keys as strings (YAML's ``200:`` is the status "200"), with every value's place."""
+    """One YAML or JSON file, keys as strings (YAML's ``200:`` is the status "200"), with every value's place.
+
+    PERF: libyaml's parser when PyYAML has it (ten times the pure-Python one); JSON by the json module.
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
         if arguments:
@@ -155,8 +165,10 @@ def read_document(path: str, arguments: dict[str, Any] | None = None) -> Documen
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecError(path, [f"{path}:{exc.lineno}:{exc.colno}: is not JSON: {exc.msg}"]) from None
+        # PERF: a JSON file's operations are found in its text; every other place when an error needs it.
+        return Document(path, data, _json_operation_marks(text, data), text, depth=_SHALLOW)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if not path.endswith(".json"):
@@ -173,21 +185,78 @@ def read_document(path: str, arguments: dict[str, Any] | None = None) -> Documen
         raise SpecError(path, [f"{path}: is not YAML: {exc}"]) from None
     marks: dict[Location, tuple[int, int]] = {}
     if node is not None:
+        _mark(node, (), marks, depth=_SHALLOW)
+    return Document(path, data if path.endswith(".json") else _normalized(data), marks, text, depth=_SHALLOW)
+
+
+#: Places are kept at load down to operations (``paths``, path, method); the rest when an error needs them.
+_SHALLOW = 3
+
+
+def _json_operation_marks(text: str, data: Any) -> dict[Location, tuple[int, int]]:
+    """The places of ``paths``, each path and each of its methods in a JSON text, by searching for their keys.
+
+    Keys appear in the text in the order ``json.loads`` kept them, so each
+    search starts where the last one ended: one pass over the text.
+    """
+    marks: dict[Location, tuple[int, int]] = {(): (1, 1)}
+    paths = data.get("paths") if isinstance(data, dict) else None
+    if not isinstance(paths, dict):
+        return marks
+    lines = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
+
+    def place(offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(lines, offset)
+        return line, offset - lines[line - 1] + 1
+
+    at = text.find('"paths"')
+    if at < 0:
+        return marks
+    marks[("paths",)] = place(at)
+    for path, item in paths.items():
+        found = text.find(json.dumps(path), at)
+        if found < 0:
+            return marks  # written with escapes json.dumps does not use: the full parse will find them
+        at = found
+        marks[("paths", path)] = place(at)
+        for method in item if isinstance(item, dict) else ():
+            found = text.find(json.dumps(method), at)
+            if found >= 0:
+                marks[("paths", path, method)] = place(found)
+    return marks
+
+
+def marks_of(text: str) -> dict[Location, tuple[int, int]]:
+    """Every value's place in ``text``."""
+    marks: dict[Location, tuple[int, int]] = {}
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError:
+        return marks
+    finally:
+        loader.dispose()
+    if node is not None:
         _mark(node, (), marks)
-    return Document(path, _normalized(data), marks)
+    return marks
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _mark(node: yaml.Node, location: Location, marks: dict[Location, tuple[int, int]],
-          at: yaml.Node | None = None) -> None:
+          at: yaml.Node | None = None, depth: int = 1 << 30) -> None:
     """Each value's place: a mapping's value is where its key is written (``get:``), an item where it starts."""
     mark = (at or node).start_mark
     marks[location] = (mark.line + 1, mark.column + 1)
+    if len(location) >= depth:
+        return
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            _mark(value, (*location, str(key.value)), marks, key)
+            _mark(value, (*location, str(key.value)), marks, key, depth)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _mark(item, (*location, index), marks)
+            _mark(item, (*location, index), marks, None, depth)
 
 
 def _normalized(value: Any) -> Any:

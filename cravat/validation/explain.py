@@ -40,11 +40,17 @@ class Violation:
                 "detail": self.sentence}
 
 
-def explain(validator: Any, value: Any, part: str, limit: int = MAX_VIOLATIONS) -> list[Violation]:
-    """Every violation of a jsonschema ``validator``'s schema by ``value``, by pointer; ``limit`` at most."""
+def explain(validator: Any, value: Any, part: str, limit: int = MAX_VIOLATIONS, schema: Any = None) \
+        -> list[Violation]:
+    """Every violation by ``value`` of ``validator``'s schema, by pointer; ``limit`` at most.
+
+    ``validator`` is a jsonschema-rs validator (given ``schema``, which its
+    errors point into) or a jsonschema one.
+    """
     found: dict[tuple[str, str], Violation] = {}
+    violations = _violations_rs if schema is not None else _violations
     for error in validator.iter_errors(value):
-        for violation in _violations(error, part):
+        for violation in violations(error, part, schema):
             found.setdefault((violation.pointer, violation.rule), violation)
         if len(found) >= limit:
             break
@@ -65,7 +71,42 @@ def message_of(violations: list[Violation], first: str | None = None) -> str:
     return text
 
 
-def _violations(error: Any, part: str) -> Iterator[Violation]:
+def _violations_rs(error: Any, part: str, schema: Any) -> Iterator[Violation]:
+    """A jsonschema-rs error as violations: its schema path names the keyword and leads to the rule's value."""
+    path = list(error.instance_path)
+    keyword_path = list(error.schema_path)
+    rule = keyword_path[-1] if keyword_path and isinstance(keyword_path[-1], str) else error.kind.name
+    value, details = error.instance, error.kind.as_dict()
+    if rule == "required" and "property" in details:
+        where = [*path, details["property"]]
+        yield Violation(part, pointer(where), None, rule, f"Invalid input for {_noun(part)} '{dotted(where)}': "
+                        f"{'the field' if _noun(part).endswith('field') else 'it'} is required but missing.")
+        return
+    if rule in ("additionalProperties", "unevaluatedProperties") and details.get("unexpected"):
+        extra = [str(e) for e in details["unexpected"]]
+        sentence = _not_allowed(part, path, extra)
+        for name in extra:
+            yield Violation(part, pointer([*path, name]), value.get(name) if isinstance(value, dict) else None,
+                            rule, sentence)
+        return
+    rule_value = _at(schema, keyword_path)
+    detail = RULES.get(rule)
+    text = detail(value, rule_value) if detail else f"{short(value)} breaks the rule {rule!r}"
+    field = f"{_noun(part)} '{dotted(path)}'" if path else f"request {part}"
+    yield Violation(part, pointer(path), value, rule, f"Invalid input for {field}: {text}.")
+
+
+def _at(schema: Any, path: list[Any]) -> Any:
+    for step in path:
+        try:
+            schema = schema[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return schema
+
+
+def _violations(error: Any, part: str, schema: Any = None) -> Iterator[Violation]:
+    """A jsonschema error as violations."""
     path = list(error.absolute_path)
     rule, rule_value, value = error.validator, error.validator_value, error.instance
     if rule == "required" and isinstance(value, dict):
@@ -136,6 +177,10 @@ def short(value: Any, limit: int = 60) -> str:
 
 def _bounded(value: Any, limit: int = 200) -> Any:
     """The value as given when it is small; else its truncated text (an error body stays small)."""
+    if value is None or type(value) in (bool, int, float):
+        return value
+    if type(value) is str:
+        return value if len(value) <= limit else short(value, limit)
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):

@@ -8,6 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
+
+@pytest.fixture(autouse=True)
+def _spec_cache(tmp_path_factory, monkeypatch):
+    """Each test's own cache of specs that passed the validator: none is shared with the machine's."""
+    monkeypatch.setenv("CRAVAT_CACHE_DIR", str(tmp_path_factory.mktemp("cravat-cache")))
+
 SPECS = Path(__file__).parent / "specs"
 
 

@@ -167,3 +167,21 @@ def test_the_spec_version_and_places_are_read():
     spec = load_spec(SPECS / "petstore-2.0.yaml")
     assert spec.version == "2.0"
     assert spec.at(("paths", "/pet", "post")).endswith("petstore-2.0.yaml:53:5")
+
+
+def test_a_spec_that_passed_the_validator_is_not_checked_again_until_a_file_changes(write, monkeypatch):
+    from cravat.openapi import checks
+
+    calls = []
+    real = checks.validator_findings
+    monkeypatch.setattr(checks, "validator_findings", lambda spec: calls.append(spec.path) or real(spec))
+    write({"Limit": {"type": "integer"}}, name="common.yaml")
+    document = openapi({"/pets": {"get": {"operationId": f"{H}.listPets", "parameters": [
+        {"name": "limit", "in": "query", "schema": {"$ref": "common.yaml#/Limit"}}], "responses": ok_response()}}})
+    path = write(document)
+    App().add_api(path)
+    App().add_api(path)
+    assert len(calls) == 1
+    write({"Limit": {"type": "integer", "maximum": 3}}, name="common.yaml")  # a file it refers to changed
+    App().add_api(path)
+    assert len(calls) == 2
