@@ -16,14 +16,13 @@ of a spec that fails is declared.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
 from cravat.api import API, APIOptions, DeclarationError, OperationDecl, Plan, Signature, Where
+from cravat.api.app import collector_paused
 from cravat.api.declare import Declaration
 from cravat.http.errors import HTTPError
 from cravat.openapi.binding import (
@@ -81,7 +80,9 @@ class App:
         resolve, instead of refusing to load.
         """
         path = os.path.join(self.specification_dir, os.fspath(specification))
-        with _collector_paused():
+        # PERF: as compiling does, loading keeps all it allocates; the cyclic collector would walk it again and
+        # again, half the load time of a spec of 1,000 operations.
+        with collector_paused():
             return self._add_api(path, base_path, strict_validation, validate_responses, arguments, resolver,
                                  pythonic_params, stub, swagger_ui, name)
 
@@ -206,24 +207,6 @@ class App:
         self.compile()
         with make_server(host, port, self) as server:
             server.serve_forever()
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a spec loads.
-
-    PERF: loading allocates the spec's data, its bundled schemas and an
-    operation per path and method, all kept; each allocation burst made the
-    collector walk everything alive again, half the load time of a spec of
-    1,000 operations (as the kernel found for compiling, cravat.api.app).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _base_path(spec: Spec) -> str:

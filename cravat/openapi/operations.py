@@ -45,7 +45,7 @@ class Parameter:
     explode: bool
     default: Any = NO_DEFAULT
     content_json: bool = False  # 3.x ``content: {application/json: ...}``: the value is JSON text
-    where: str = ""
+    place: Location = ()        # where the spec declares it (``spec.at(place)`` for messages)
 
     @property
     def type(self) -> Any:
@@ -168,7 +168,7 @@ def _parameter(spec: Spec, bundler: Bundler, param: dict[str, Any], base: str, l
     default = schema.get("default", NO_DEFAULT) if isinstance(schema, dict) else NO_DEFAULT
     return Parameter(name=param["name"], location=where_in, required=bool(param.get("required")) or where_in == "path",
                      schema=schema, style=style, explode=bool(explode), default=default, content_json=content_json,
-                     where=spec.at(location))
+                     place=location)
 
 
 def _form_body(spec: Spec, bundler: Bundler, op: dict[str, Any], form: list[tuple[dict[str, Any], str]]) -> Body:

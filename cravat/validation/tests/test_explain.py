@@ -89,15 +89,19 @@ def test_the_explainer_returns_nothing_for_a_good_value_and_every_violation_for_
     assert [v.pointer for v in explain({"server": {}})] == ["/server/flavorRef", "/server/name"]
 
 
-def test_the_problem_style_lists_the_violations_in_an_errors_member():
+def servers_api(style):
     class Servers:
         @cravat.validate(body=SCHEMA)
         def create(self, req, body):
             return body
 
-    api = cravat.API(error_style="problem")
+    api = cravat.API(error_style=style)
     api.resource("/servers", Servers())
-    response = Client(api).post("/servers", json={"server": {"name": 7, "count": 0}})
+    return api
+
+
+def test_the_problem_style_lists_the_violations_in_an_errors_member():
+    response = Client(servers_api("problem")).post("/servers", json={"server": {"name": 7, "count": 0}})
     assert response.status_code == 400 and response.content_type == "application/problem+json"
     body = json.loads(response.body)
     assert body["title"] == "Bad Request" and body["status"] == 400
@@ -105,12 +109,6 @@ def test_the_problem_style_lists_the_violations_in_an_errors_member():
 
 
 def test_the_nova_style_spells_every_violation_in_its_message():
-    class Servers:
-        @cravat.validate(body=SCHEMA)
-        def create(self, req, body):
-            return body
-
-    api = cravat.API(error_style="nova")
-    api.resource("/servers", Servers())
-    message = Client(api).post("/servers", json={"server": {"name": 7, "count": 0}}).json["badRequest"]["message"]
+    response = Client(servers_api("nova")).post("/servers", json={"server": {"name": 7, "count": 0}})
+    message = response.json["badRequest"]["message"]
     assert "'server.count'" in message and "'server.flavorRef'" in message and "'server.name'" in message
