@@ -82,9 +82,10 @@ class FaultRenderer:
         self._templates: dict[int, str] = {}
 
     def render(self, error: HTTPError, request_id: str) -> tuple[str, Headers, bytes]:
-        listed = getattr(error, "errors", None)
-        if listed and self.style == "problem":
-            return self._render_listing(error, request_id, listed)
+        if self.style == "problem":
+            listed = getattr(error, "errors", None)
+            if listed:
+                return self._render_listing(error, request_id, listed)
         template = self._templates.get(error.status)
         if template is None:
             template = self._templates[error.status] = self._compile(error.status)

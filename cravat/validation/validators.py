@@ -191,7 +191,7 @@ class SchemaCompiler:
 
 def rejection(first: str, violations: list[Violation]) -> InvalidInput:
     """The 400 for ``violations``: ``first`` is the message when there is one; all are listed."""
-    return InvalidInput(message_of(violations, first), [v.as_json() for v in violations])
+    return InvalidInput(message_of(violations, first), violations)
 
 
 #: Keywords of JSON Schema 2019-09 and 2020-12 that fastjsonschema (drafts 4, 6 and 7) does not know.
