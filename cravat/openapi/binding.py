@@ -26,6 +26,7 @@ import functools
 import inspect
 import io
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -471,8 +472,10 @@ def adapter(function: Any, compiled: CompiledOperation) -> Callable[..., Any]:
     read = compiled.reader()
     status = compiled.status
 
-    def answer(result: tuple[Any, ...]) -> Any:
-        if len(result) == 2 and result[1] == status:
+    def answer(result: Any) -> Any:
+        if type(result) is not tuple:
+            return _connexion_answer(result)
+        if len(result) == 2 and result[1] == status and not _no_content(result[0]):
             return result[0]  # PERF: the declared status: the plain answer, encoded on the kernel's fast path
         return _from_tuple(result)
 
@@ -481,26 +484,49 @@ def adapter(function: Any, compiled: CompiledOperation) -> Callable[..., Any]:
     if read is None:
         def handler(req: Any) -> Any:
             result = function()
-            return answer(result) if type(result) is tuple else result
+            return result if type(result) in _PLAIN else answer(result)
     elif single is not None:
         argument, key = single
 
         def handler(req: Any) -> Any:
             result = function(**{argument: req.path_params[key]})
-            return answer(result) if type(result) is tuple else result
+            return result if type(result) in _PLAIN else answer(result)
     else:
         def handler(req: Any, body: Any = NO_BODY) -> Any:
             result = function(**read(req, body))
-            return answer(result) if type(result) is tuple else result
+            return result if type(result) in _PLAIN else answer(result)
 
     return functools.update_wrapper(handler, function)
+
+
+#: Answers handed to the kernel as they are (the common case: no further look at them).
+_PLAIN = frozenset((dict, list, str, bytes, type(None), Result))
+
+
+def _no_content(value: Any) -> bool:
+    """Whether ``value`` is Connexion's ``NoContent`` (a handler module written for Connexion imported it)."""
+    connexion = sys.modules.get("connexion")
+    return connexion is not None and value is getattr(connexion, "NoContent", None)
+
+
+def _connexion_answer(result: Any) -> Any:
+    """Connexion's answers as cravat's: ``NoContent`` is no body; a ``ConnexionResponse`` (from
+    ``connexion.problem(...)``, say) keeps its status, headers, media type and body."""
+    if _no_content(result):
+        return None
+    lifecycle = sys.modules.get("connexion.lifecycle")
+    response = getattr(lifecycle, "ConnexionResponse", None) if lifecycle is not None else None
+    if response is not None and isinstance(result, response):
+        return Result(result.body, status=result.status_code, headers=dict(result.headers or {}) or None,
+                      content_type=result.content_type)
+    return result
 
 
 def _from_tuple(result: tuple[Any, ...]) -> Result:
     if not 1 <= len(result) <= 3:
         raise InternalServerError(f"A handler returned a tuple of {len(result)}; return body, (body, status) "
                                   "or (body, status, headers).")
-    body = result[0]
+    body = None if _no_content(result[0]) else _connexion_answer(result[0])
     status = result[1] if len(result) > 1 else None
     headers = dict(result[2]) if len(result) > 2 and result[2] else None
     if status is not None and (not isinstance(status, int) or isinstance(status, bool)):

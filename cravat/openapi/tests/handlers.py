@@ -81,3 +81,14 @@ for _name in ("addPet", "updatePet", "getPetById", "deletePet", "getInventory", 
 
 
 echo_again = echo  # a second operation with echo's behaviour (operationIds are unique)
+
+
+def connexion_style(name):
+    """A handler module written for Connexion: its own NoContent and problem()."""
+    import connexion
+
+    if name == "none":
+        return connexion.NoContent, 204
+    if name == "gone":
+        return connexion.problem(410, "Gone", f"{name} is gone", headers={"X-Why": "retired"})
+    return {"name": name}

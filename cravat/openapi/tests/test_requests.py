@@ -251,3 +251,16 @@ def test_the_spec_and_the_docs_page_are_served_beside_the_api(path):
     app = App()
     app.add_api(SPECS / "petstore-3.0.yaml", stub=True)
     assert Client(app).get(path).status_code == 200
+
+
+def test_handlers_written_for_connexion_return_its_no_content_and_problems(write):
+    pytest.importorskip("connexion")  # the bench extra installs it; ./dev test has it
+    paths = {"/x/{name}": {"get": {"operationId": f"{H}.connexion_style", "parameters": [
+        {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}}
+    c = client(write, paths)
+    assert c.get("/x/rex").json == {"name": "rex"}
+    none = c.get("/x/none")
+    assert none.status_code == 204 and none.body == b""
+    gone = c.get("/x/gone")
+    assert gone.status_code == 410 and gone.headers["X-Why"] == "retired"
+    assert gone.content_type == "application/problem+json" and gone.json["detail"] == "gone is gone"
