@@ -121,6 +121,6 @@ def check_operations(spec: Spec, ops: list[Operation]) -> list[str]:
                                 f"{op.path} is not declared in its parameters")
         for param in op.parameters:
             if param.location == "path" and param.name not in in_template:
-                findings.append(f"{spec.at(param.place)}: {location_of(op.location)}: parameter {param.name!r} is 'in: path' "
-                                f"but the template {op.path} has no {{{param.name}}}")
+                findings.append(f"{spec.at(param.place)}: {location_of(op.location)}: parameter {param.name!r} is "
+                                f"'in: path' but the template {op.path} has no {{{param.name}}}")
     return findings
