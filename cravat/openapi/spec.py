@@ -8,7 +8,7 @@ that reads those files on demand, relative to the file that refers to them.
 
 >>> spec = load_spec("examples/qtip/swagger.yaml")
 >>> spec.version, spec.at(("paths", "/plans", "get"))
-('2.0', 'examples/qtip/swagger.yaml:22:7')
+('2.0', 'examples/qtip/swagger.yaml:15:5')
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 The compiled validator (fastjsonschema) stops at the first failure, which
 is what the accepting path wants. When it rejects, the request is walked
-once more with jsonschema, which reports every failing keyword: each
-becomes a :class:`Violation` with the field's JSON pointer, the value, the
-rule and a sentence in the same words as the compiled path's message.
+once more with jsonschema-rs (or jsonschema), which reports every failing
+keyword: each becomes a :class:`Violation` with the field's JSON pointer,
+the value, the rule and a sentence in the same words as the compiled
+path's message.
 
->>> [v.pointer for v in explain(validator, {"server": {"name": 7, "colour": "red"}}, "body")]
+>>> [v.pointer for v in explain(validator, {"server": {"name": 7, "colour": "red"}}, "body", schema=schema)]
 ['/server/colour', '/server/name']
 """
 

@@ -1,8 +1,9 @@
 """Compiled validators: a JSON Schema checked once per request by generated code.
 
 Schemas are compiled by fastjsonschema when an API compiles, by the API's
-own :class:`SchemaCompiler`; equal schemas share one compiled function. A failure becomes a 400 whose message
-names the field, the offending value (truncated) and the rule it breaks.
+own :class:`SchemaCompiler`; equal schemas share one compiled function. A failure becomes a 400
+(:class:`~cravat.http.errors.InvalidInput`) naming each field that breaks the schema, the offending
+value (truncated) and the rule, found by a second, full walk of the rejected value.
 """
 
 from __future__ import annotations
