@@ -140,6 +140,9 @@ class CompiledOperation:
             else:
                 self.body_argument = argument(body.name)
             for media, schema in body.media_types.items():
+                # A JSON Schema checks decoded JSON or a form's fields; other media (XML, text) arrive as bytes.
+                if not (media in FORM_TYPES or media.endswith("json") or media == "*/*"):
+                    continue
                 if not _trivial(schema):
                     self.body_validators[media] = compiler.explainer(schema, where, "form" if media in FORM_TYPES
                                                                      else "body")
@@ -269,6 +272,9 @@ class CompiledOperation:
         converters = self.form_converters.get(media, {})
         form: dict[str, Any] = {}
         for name in fields:
+            if not isinstance(name, str):  # a multipart part without a name: nothing can bind to it
+                violations.append(Violation("form", "", None, "name", "Invalid input: a form part has no name."))
+                continue
             convert, many = converters.get(name, (None, False))
             values = fields.getall(name)
             if convert is None:

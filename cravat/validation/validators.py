@@ -155,7 +155,10 @@ class SchemaCompiler:
             if not built:
                 built.append(self._explainers.get(key) or self._build_explainer(key, schema))
             validator, contents = built[0]
-            return explain(validator, value, part, schema=contents)
+            try:
+                return explain(validator, value, part, schema=contents)
+            except ValueError:  # a value JSON cannot hold (bytes): the compiled validator's word stands
+                return []
 
         return explain_all
 
