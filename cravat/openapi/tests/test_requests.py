@@ -264,3 +264,18 @@ def test_handlers_written_for_connexion_return_its_no_content_and_problems(write
     gone = c.get("/x/gone")
     assert gone.status_code == 410 and gone.headers["X-Why"] == "retired"
     assert gone.content_type == "application/problem+json" and gone.json["detail"] == "gone is gone"
+
+
+def test_a_multipart_part_without_a_name_is_a_400_not_a_500():
+    app = App()
+    app.add_api(SPECS / "petstore-2.0.yaml", resolver=RelativeResolver(handlers.__name__ + ".Petstore2"))
+    body = b"--b\r\nFalse--b--\r\n"
+    response = Client(app).post("/v2/pet/1/uploadImage", body=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 400 and "a form part has no name" in response.json["detail"]
+
+
+def test_a_body_of_a_media_type_json_schema_cannot_check_is_handed_over_as_bytes():
+    app = App()
+    app.add_api(SPECS / "petstore-2.0.yaml", resolver=RelativeResolver(handlers.__name__ + ".Petstore2"))
+    response = Client(app).post("/v2/pet", body=b"<Pet><name>rex</name></Pet>", content_type="application/xml")
+    assert response.status_code == 200 and response.json == {"body": "<Pet><name>rex</name></Pet>"}
