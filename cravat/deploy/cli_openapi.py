@@ -26,6 +26,9 @@ def register(commands: Any) -> None:
         description="Serve SPEC: each operationId names a Python function (package.module.function), as "
                     "Connexion's 'run' does, on cravat's dispatcher and a production server.")
     run.add_argument("spec", help="the spec file (YAML or JSON)")
+    run.add_argument("base_module_path", nargs="?",
+                     help="where the handler modules are (importable from there); default: the spec's folder, "
+                          "as Connexion's run has it")
     run.add_argument("--base-path", help="serve under this path (default: the spec's basePath or server URL)")
     run.add_argument("--strict-validation", action="store_true",
                      help="refuse query and form parameters the spec does not declare")
@@ -71,7 +74,9 @@ def run_paste(args: argparse.Namespace) -> str:
     spec = os.path.abspath(args.spec)
     if not os.path.isfile(spec):
         raise LoadError(f"{args.spec}: no such file")
-    lines = ["[app:main]", "use = egg:cravat#openapi", f"spec = {_ini(spec)}", f"error_style = {args.error_style}"]
+    modules = os.path.abspath(args.base_module_path or os.path.dirname(spec))
+    lines = ["[app:main]", "use = egg:cravat#openapi", f"spec = {_ini(spec)}", f"error_style = {args.error_style}",
+             f"module_path = {_ini(modules)}"]
     if args.base_path is not None:
         lines.append(f"base_path = {_ini(args.base_path)}")
     for flag in ("strict_validation", "validate_responses", "stub", "pythonic_params"):

@@ -13,13 +13,16 @@
     error_style = problem
 
 ``spec`` is the file (relative paths are from the paste file's folder);
-``base_path`` defaults to the spec's own. The other settings are
-``add_api``'s and :class:`cravat.APIOptions`' (``max_body_size``, ...).
+``base_path`` defaults to the spec's own; ``module_path``, a folder the
+handler modules are imported from (as ``connexion run SPEC BASE_MODULE_PATH``
+has it). The other settings are ``add_api``'s and :class:`cravat.APIOptions`'
+(``max_body_size``, ...).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from cravat.deploy.factories import _convert
@@ -32,11 +35,18 @@ _ADD_API_FLAGS = ("strict_validation", "validate_responses", "stub", "pythonic_p
 
 
 def openapi_factory(global_conf: dict[str, str], spec: str | None = None, base_path: str | None = None,
-                    **settings: str) -> WSGIApp:
+                    module_path: str | None = None, **settings: str) -> WSGIApp:
     """``paste.app_factory`` ``egg:cravat#openapi``: a spec-first app from ``spec = FILE``."""
     if not spec:
         raise ValueError("'spec = FILE' is required: the Swagger 2.0 or OpenAPI 3.x file to serve")
-    path = spec if os.path.isabs(spec) else os.path.join(global_conf.get("here", ""), spec)
+    here = global_conf.get("here", "")
+    path = spec if os.path.isabs(spec) else os.path.join(here, spec)
+    if module_path:
+        folder = os.path.abspath(os.path.join(here, module_path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"module_path = {module_path}: no such folder")
+        if folder not in sys.path:
+            sys.path.insert(1, folder)
     flags = {name: _flag(name, settings.pop(name)) for name in _ADD_API_FLAGS if name in settings}
     options: dict[str, Any] = {name: _convert(name, value) for name, value in settings.items()}
     app = App(**options)

@@ -82,3 +82,16 @@ def test_openapi_writes_one_document_per_microversion(tmp_path: Path):
 def test_openapi_of_a_version_outside_the_range_exits_2_naming_it():
     result = run_cravat("openapi", "examples.compute:app", "--version", "3.0")
     assert result.returncode == 2 and "version 3.0 is outside the API's 2.1-2.10" in result.stderr
+
+
+def test_run_imports_handler_modules_from_beside_the_spec_as_connexions_run_does(tmp_path: Path):
+    (tmp_path / "petshop.py").write_text("def list_pets(limit=2):\n    return [{'n': i} for i in range(limit)]\n")
+    (tmp_path / "api.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: shop, version: '1'}\npaths:\n  /pets:\n    get:\n"
+        "      operationId: petshop.list_pets\n      parameters:\n"
+        "        - {name: limit, in: query, schema: {type: integer}}\n"
+        "      responses: {'200': {description: ok}}\n")
+    port = free_port()
+    with serving(port, str(tmp_path / "api.yaml"), app="", path="/openapi.json", command="run"):
+        status, body = get(port, "/pets?limit=3")
+        assert status == 200 and json.loads(body) == [{"n": 0}, {"n": 1}, {"n": 2}]
