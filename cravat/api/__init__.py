@@ -1,6 +1,7 @@
 """API: declarations, endpoints and implementations, compiled steps, the dispatcher, ``API``."""
 
 from cravat.api.app import API
+from cravat.api.binding import Signature
 from cravat.api.declarations import DeclarationError, OperationDecl, Where
 from cravat.api.declare import (
     Header,
@@ -34,6 +35,7 @@ __all__ = [
     "OperationDecl",
     "Plan",
     "Query",
+    "Signature",
     "Step",
     "Variant",
     "Where",

@@ -202,7 +202,7 @@ class API:
             if self._compiled is None:
                 ctx = CompileContext(self.options, self._schemas, resources=dict(self._resources),
                                      step_factories=tuple(self._step_factories), authorizer=self._authorizer)
-                with _collector_paused():
+                with collector_paused():
                     compiled = compile_api(list(self._registry), self._plans, ctx, self._negotiator)
                 site = Site(compiled.urls, self.options.public_endpoint)
                 self._dispatcher = Dispatcher(compiled, self.errors, site, self._negotiator)
@@ -249,6 +249,11 @@ class API:
         return impl
 
     @property
+    def schema_compiler(self) -> SchemaCompiler:
+        """The API's schema compiler: what a declaration style compiles its own validators with."""
+        return self._schemas
+
+    @property
     def resources(self) -> Mapping[str, ResourceProvider]:
         return dict(self._resources)
 
@@ -277,8 +282,8 @@ class API:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while compiling.
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while compiling (or while a declaration style loads what it declares).
 
     PERF: compiling allocates an endpoint, an implementation and its steps
     per route, all kept, and each allocation burst makes the collector walk

@@ -92,6 +92,9 @@ class OperationDecl:
     override: bool = False
     #: Every template it is served at: the declared one, and with a project id prefix (or only that).
     mounts: tuple[Template, ...] = ()
+    #: A prepared ``cravat.api.binding.Signature`` to bind by, instead of reading the handler's own: for a
+    #: handler that adapts another calling convention (a spec-first function that takes no request, say).
+    signature: Any = None
 
     def __str__(self) -> str:
         return f"{self.name} ({self.source}, declared at {self.where})"

@@ -172,7 +172,7 @@ def _plan(decl: OperationDecl, handler: Handler, version_range: VersionRange | N
     facts = decl.facts
     source = describe_handler(handler)
     where = f"{decl.name} ({source}, declared at {decl.where})"
-    signature = signature_of(where, handler)
+    signature = decl.signature if decl.signature is not None else signature_of(where, handler)
     _check_open_objects(where, declared, options)
     validate_body = coerce_query = validate_query = check_response = None
     if "body" in declared:

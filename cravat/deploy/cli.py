@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from cravat.api.app import API
-from cravat.deploy import server
+from cravat.deploy import cli_openapi, server
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.pasteload import PasteLoadError
 from cravat.deploy.server import AppSource, ServeError, ServeOptions
@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--error-style", choices=["nova", "barbican", "problem"],
                         help="the style of faults the server answers itself (default: the app's own)")
     serve.set_defaults(run=_serve)
+    cli_openapi.register(commands)
     return parser
 
 

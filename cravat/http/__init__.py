@@ -6,6 +6,7 @@ from cravat.http.errors import (
     Forbidden,
     HTTPError,
     InternalServerError,
+    InvalidInput,
     LengthRequired,
     MethodNotAllowed,
     NotAcceptable,
@@ -20,6 +21,7 @@ from cravat.http.response import Result
 
 __all__ = [
     "BadRequest",
+    "InvalidInput",
     "Conflict",
     "Forbidden",
     "HTTPError",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http import HTTPStatus
 from types import MappingProxyType
+from typing import Any
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
@@ -53,6 +54,24 @@ class HTTPError(Exception):
 class BadRequest(HTTPError):
     status = 400
     default_message = "The request is malformed."
+
+
+class InvalidInput(BadRequest):
+    """A 400 for a request that breaks its schemas, with each violation (pointer, value, rule, detail).
+
+    Each entry is a JSON object (``{"in": "body", "pointer": "/server/name",
+    "value": 7, "rule": "type", "detail": "..."}``); the problem style puts
+    the list in the body's ``errors`` member, every style has the message.
+    """
+
+    def __init__(self, message: str, violations: list[Any]) -> None:
+        super().__init__(message)
+        self.violations = violations  # each has ``as_json()``
+
+    @property
+    def errors(self) -> list[dict[str, object]]:
+        """The violations as JSON objects; built only when a problem document lists them."""
+        return [v.as_json() for v in self.violations]
 
 
 class Unauthorized(HTTPError):

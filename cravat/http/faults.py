@@ -82,6 +82,10 @@ class FaultRenderer:
         self._templates: dict[int, str] = {}
 
     def render(self, error: HTTPError, request_id: str) -> tuple[str, Headers, bytes]:
+        if self.style == "problem":
+            listed = getattr(error, "errors", None)
+            if listed:
+                return self._render_listing(error, request_id, listed)
         template = self._templates.get(error.status)
         if template is None:
             template = self._templates[error.status] = self._compile(error.status)
@@ -93,6 +97,16 @@ class FaultRenderer:
             ("Content-Length", str(len(payload))),
             (REQUEST_ID_HEADER, request_id),
         ]
+        headers.extend(error.headers.items())
+        return status_line(error.status), headers, payload
+
+    def _render_listing(self, error: HTTPError, request_id: str, listed: list[Any]) -> tuple[str, Headers, bytes]:
+        """A problem document with an ``errors`` member (RFC 9457 extension) listing each violation."""
+        body = self._body(error, request_id)
+        body["errors"] = listed
+        payload = json.dumps(body, ensure_ascii=False, default=repr).encode("utf-8")
+        headers: Headers = [("Content-Type", self._media_type), ("Content-Length", str(len(payload))),
+                            (REQUEST_ID_HEADER, request_id)]
         headers.extend(error.headers.items())
         return status_line(error.status), headers, payload
 

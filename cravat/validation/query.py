@@ -27,7 +27,12 @@ _TRUE = {"true", "1", "yes", "on"}
 _BOOLEANS = _TRUE | {"false", "0", "no", "off"}
 
 
-def _coerce_one(text: str, kind: Any) -> Any:
+def coerce_text(text: str, kind: Any) -> Any:
+    """``text`` as the first of the JSON Schema ``kind`` (a type name, or a list of them) it reads as; else the text.
+
+    >>> coerce_text("10", "integer"), coerce_text("x", ["integer", "string"]), coerce_text("x", "integer")
+    (10, 'x', 'x')
+    """
     kinds = kind if isinstance(kind, list) else [kind]
     for k in kinds:
         if k == "integer" and _INTEGER.match(text) and len(text) <= _MAX_DIGITS:
@@ -60,9 +65,9 @@ def query_coercer(schema: dict[str, Any]) -> Callable[[MultiDict], dict[str, Any
             if name in out:
                 continue
             if name in arrays:
-                out[name] = [_coerce_one(v, arrays[name]) for v in params.getall(name)]
+                out[name] = [coerce_text(v, arrays[name]) for v in params.getall(name)]
             else:
-                out[name] = _coerce_one(params.getall(name)[-1], scalars.get(name, "string"))
+                out[name] = coerce_text(params.getall(name)[-1], scalars.get(name, "string"))
         return out
 
     return coerce

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import http.client
 import json as jsonlib
+import os
 import socket
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +34,9 @@ from cravat.types import WSGIApp
 
 #: Every wait on the network is bounded by this many seconds.
 TIMEOUT = 5.0
+
+# Specs that passed openapi-spec-validator are remembered there: a cache of this run's own, for its processes too.
+os.environ["CRAVAT_CACHE_DIR"] = tempfile.mkdtemp(prefix="cravat-test-cache-")
 
 _NO_JSON = object()
 

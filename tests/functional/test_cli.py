@@ -49,7 +49,7 @@ def get_json(port: int, path: str) -> tuple[int, object]:
 
 @contextlib.contextmanager
 def serving(port: int, *args: str, app: str = APP, path: str = "/ping",
-            env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+            env: dict[str, str] | None = None, command: str = "serve") -> Iterator[subprocess.Popen[str]]:
     """``cravat serve --app APP ARGS...`` on 127.0.0.1:port, once ``path`` answers.
 
     It runs in a session of its own, and on the way out, whatever happened,
@@ -57,7 +57,7 @@ def serving(port: int, *args: str, app: str = APP, path: str = "/ping",
     workers are its children and would outlive their main process.
     """
     serve_args = ["--app", app] if app else []
-    proc = subprocess.Popen([*cravat_command(), "serve", *serve_args, "--bind", f"127.0.0.1:{port}", *args],
+    proc = subprocess.Popen([*cravat_command(), command, *serve_args, "--bind", f"127.0.0.1:{port}", *args],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, env=None if env is None else {**os.environ, **env})
     try:

@@ -270,3 +270,39 @@ def test_a_project_id_argument_with_a_default_is_filled_where_the_path_has_it():
     client = Client(api)
     assert client.get("/servers").json == {"project": None}
     assert client.get("/abc/servers").json == {"project": "abc"}
+
+
+# --- a prepared signature (OperationDecl.signature): handlers of another calling convention ----------
+
+
+def _adapted_api(signature, adapter):
+    from types import MappingProxyType
+
+    from cravat.api.declarations import OperationDecl, Where
+    from cravat.api.declare import Declaration
+    from cravat.routing.template import parse_template
+
+    api = cravat.API()
+    template = parse_template("/pets/{pet_id}")
+    decl = OperationDecl(name="pets:add", method="POST", template=template, handler=adapter,
+                         facts=Declaration(), owner=None, source="tests.adapter", where=Where("t.py", 1),
+                         mounts=api.mounts(template),
+                         signature=cravat.api.Signature(MappingProxyType(signature), False))
+    api.add_declarations([decl])
+    return api
+
+
+def test_a_prepared_signature_binds_by_its_names_not_the_handlers():
+    def adapter(req, **arguments):  # takes anything; the signature says what it is given
+        return {"got": sorted(arguments), "body": arguments.get("body")}
+
+    api = _adapted_api({"body": False}, adapter)
+    assert Client(api).post("/pets/1", json={"a": 1}).json == {"got": ["body"], "body": {"a": 1}}
+    assert Client(api).post("/pets/1").status_code == 400  # the prepared body has no default: required
+    assert api.implementation("pets:add").binding.takes_body
+
+
+def test_a_prepared_signature_naming_what_nothing_provides_is_a_start_up_error():
+    api = _adapted_api({"colour": False}, lambda req, **arguments: None)
+    with pytest.raises(cravat.DeclarationError, match="the handler takes 'colour', which nothing provides"):
+        api.compile()

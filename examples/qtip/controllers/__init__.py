@@ -1,0 +1,1 @@
+"""The controller modules the spec's operationIds name."""
