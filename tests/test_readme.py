@@ -8,8 +8,15 @@ import pytest
 import cravat
 from cravat.testing import Client
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+@pytest.fixture(autouse=True)
+def _in_the_checkout(monkeypatch):
+    """The examples' relative paths (examples/qtip) are the checkout's, as a reader runs them."""
+    monkeypatch.chdir(ROOT)
 
 
 def run(block):
@@ -54,6 +61,14 @@ def test_the_kernel_example_binds_negotiates_and_maps_errors():
     missing = client.get("/keys/101")
     assert (missing.status_code, missing.json["description"]) == (404, "Key 101 not found.")
     assert client.get("/keys/seven").status_code == 404
+
+
+def test_the_spec_first_example_serves_both_base_paths():
+    namespace = run(next(b for b in BLOCKS if "cravat.openapi.App(" in b))
+    client = Client(namespace["application"])
+    for base in ("/v1.0", "/v2.0"):
+        assert client.get(f"{base}/plans").status_code == 200
+    assert client.get("/v1.0/plans/nope").status_code == 404
 
 
 def test_the_microversion_example_negotiates():
