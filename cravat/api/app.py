@@ -89,7 +89,8 @@ class API:
         #: Start-up and shutdown hooks; servers run them (``on_startup``, ``on_shutdown``).
         self.lifecycle = Lifecycle()
         register(self.lifecycle)
-        self.lifecycle.on_startup(lambda: glue.install_sighup() if glue.in_use else None)
+        self.lifecycle.on_startup(glue.start)
+        self.lifecycle.on_shutdown(glue.stop)
         self._app: Callable[[Environ, StartResponse], Iterable[bytes]] = self._first_request
 
     # --- declaring ---------------------------------------------------------------------------

@@ -106,9 +106,14 @@ class PolicyGlue:
                             f"{'; ' if extra and absent else ''}routed to it but not listed: {_ops(absent)}"
                             if absent else "")
 
-    def install_sighup(self) -> None:
-        """Reload the policy file on SIGHUP (chained to any handler already there); main thread only."""
-        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGHUP"):
+    def start(self) -> None:
+        """At server start-up: reload the policy file on SIGHUP, chained to any handler already there.
+
+        Only in the main thread, where Python runs signal handlers; the file
+        is also looked at once a second whatever the signals.
+        """
+        if not self.in_use or threading.current_thread() is not threading.main_thread() \
+                or not hasattr(signal, "SIGHUP"):
             return
         previous = signal.getsignal(signal.SIGHUP)
         policy = self.policy
@@ -119,6 +124,14 @@ class PolicyGlue:
                 previous(signum, frame)
 
         signal.signal(signal.SIGHUP, on_hup)
+        self._previous_hup = previous
+
+    def stop(self) -> None:
+        """At shutdown: put back the SIGHUP handler that was there before :meth:`start`."""
+        previous = getattr(self, "_previous_hup", None)
+        if previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGHUP, previous)
+            self._previous_hup = None
 
 
 def _ops(ops: list[dict[str, str]]) -> str:

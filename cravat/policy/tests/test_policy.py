@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 
 import pytest
@@ -246,3 +247,26 @@ def test_an_api_that_names_no_rule_has_no_authorize_step():
     api = cravat.API()
     api.resource("/plain", Plain())
     assert [s.name for s in api.implementation("plain:show").steps] == ["negotiate media type", "call"]
+
+
+def test_sighup_reloads_the_policy_file_even_when_it_looks_unchanged(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text('"compute:servers:delete": "role:admins"\n')
+    stamp = path.stat()
+    api = build(policy_file=str(path))
+    client = Client(api)
+    delete = lambda: client.delete("/a1/servers/7", environ={"cravat.context": READER}).status_code  # noqa: E731
+    assert delete() == 403
+    # Same size, same modification time: looking at the file says nothing changed.
+    path.write_text('"compute:servers:delete": "role:reader"\n')
+    assert path.stat().st_size == stamp.st_size
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    time.sleep(1.1)
+    assert delete() == 403
+    api.lifecycle.start()
+    try:
+        os.kill(os.getpid(), signal.SIGHUP)
+        assert _eventually(lambda: delete() == 204)
+    finally:
+        api.lifecycle.stop()
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # put back as it was
