@@ -21,12 +21,13 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from time import monotonic
 from typing import Any
 
 from cravat.http.errors import Forbidden, NotFound
 from cravat.http.request import ENV_CONTEXT
 from cravat.policy.defaults import RuleSpec
-from cravat.policy.enforcer import Policy, PolicyError, credentials, token_scope
+from cravat.policy.enforcer import Policy, PolicyError, token_scope
 
 LOG = logging.getLogger(__name__)
 
@@ -147,12 +148,14 @@ def _check(policy: Policy, name: str, hides: bool) -> Check:
     refresh = policy.refresh
 
     def check(req: Any, arguments: dict[str, Any]) -> None:
-        refresh()
-        rule = policy.rule(name)
+        # PERF: the file is looked at once a second; between, this is one clock read.
+        if monotonic() >= policy.next_look:
+            refresh()
+        rule = policy.effective[name]
         context = req.environ.get(ENV_CONTEXT)
-        creds = credentials(context)
-        target = {"project_id": creds.get("project_id"), "user_id": creds.get("user_id")}
-        target.update(req.path_params)
+        creds = rule.read(context)
+        target = {"project_id": getattr(context, "project_id", None), "user_id": getattr(context, "user_id", None),
+                  **req.path_params}
         scopes = rule.scope_types
         if scopes is not None and token_scope(creds) not in scopes:
             raise _denied(name, hides, f"Policy doesn't allow {name} to be performed with a "

@@ -203,6 +203,9 @@ def _generic(kind: str, match: str) -> CompiledCheck | None:
 
         return literal_check
     segments = tuple(kind.split("."))
+    whole = _ONE_KEY.fullmatch(match)
+    if len(segments) == 1 and whole is not None:
+        return _one_key_check(whole.group(1), segments[0])
     find = _finder(segments)
     if "%" not in match:
         return lambda target, creds, current: find(creds, match)
@@ -216,6 +219,28 @@ def _generic(kind: str, match: str) -> CompiledCheck | None:
         return find(creds, formatted)
 
     return path_check
+
+
+def _one_key_check(target_key: str, creds_key: str) -> CompiledCheck:
+    """``project_id:%(project_id)s``, the commonest generic check, in one function (PERF: no inner calls)."""
+
+    def one_key(target: Any, creds: Any, current: Any) -> bool:
+        try:
+            match = str(target[target_key])
+        except KeyError:
+            return False
+        try:
+            value = creds[creds_key]
+        except KeyError:
+            return False
+        if isinstance(value, list):
+            for item in value:
+                if match == str(item):
+                    return True
+            return False
+        return match == str(value)
+
+    return one_key
 
 
 _ONE_KEY = re.compile(r"%\(([^()]*)\)s")
@@ -264,6 +289,39 @@ def _find(value: Any, segments: tuple[str, ...], index: int, match: str) -> bool
                 return True
         return False
     return _find(value, segments, index + 1, match)
+
+
+def credential_keys(check: _checks.BaseCheck, rules: Mapping[str, _checks.BaseCheck],
+                    default_rule: str | None = "default") -> frozenset[str] | None:
+    """The credential keys a compiled rule reads at the top of the credentials; None when it may read any.
+
+    A node oslo evaluates (a custom check) may read anything, and so may the
+    rule. The authorize step builds only these keys from the request context.
+    """
+    keys: set[str] = set()
+    seen: set[str] = set()
+    todo = [check]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind in (_checks.TrueCheck, _checks.FalseCheck):
+            continue
+        if kind in (_checks.AndCheck, _checks.OrCheck):
+            todo.extend(node.rules)
+        elif kind is _checks.NotCheck:
+            todo.append(node.rule)
+        elif kind is _checks.RoleCheck:
+            keys.add("roles")
+        elif kind is _checks.RuleCheck:
+            name = node.match if node.match in rules else default_rule
+            if name in rules and name not in seen:
+                seen.add(name)
+                todo.append(rules[name])
+        elif kind is _checks.GenericCheck and _generic(node.kind, node.match) is not None:
+            keys.add(node.kind.split(".")[0])
+        else:
+            return None
+    return frozenset(keys)
 
 
 def _by_oslo(check: _checks.BaseCheck, enforcer: Any) -> CompiledCheck:

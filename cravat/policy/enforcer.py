@@ -25,14 +25,16 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from oslo_config import cfg
 from oslo_context import context as oslo_context
 from oslo_policy import policy as oslo_policy
 
-from cravat.policy.compiled import CompiledCheck, PolicyCycleError, compile_rules
+from cravat.policy.context import RequestContext
+from cravat.policy.compiled import CompiledCheck, PolicyCycleError, compile_rules, credential_keys
 from cravat.policy.rules import CheckStringError, parse_check_string
 
 LOG = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ class EffectiveRule:
     check: CompiledCheck
     scope_types: frozenset[str] | None  # None: any scope
     check_str: str
+    #: ``read(context)``: the credentials this rule reads (and the scope needs), from a request context.
+    read: Callable[[Any], dict[str, Any]] = field(default=lambda context: credentials(context))
 
 
 class Policy:
@@ -75,9 +79,11 @@ class Policy:
         self.default_rule = default_rule
         self._defaults: dict[str, oslo_policy.RuleDefault] = {}
         self._where: dict[str, str] = {}
-        self._rules: Mapping[str, EffectiveRule] | None = None
+        #: The rules in force, by name; replaced whole when the file is reloaded.
+        self.effective: Mapping[str, EffectiveRule] = {}
+        self._loaded = False
         self._lock = threading.Lock()
-        self._next_look = 0.0
+        self.next_look = 0.0
         self._stamp: tuple[int, int, int] | None = None
         self._reload_requested = False
 
@@ -129,7 +135,7 @@ class Policy:
 
     @property
     def loaded(self) -> bool:
-        return self._rules is not None
+        return self._loaded
 
     def oslo_enforcer(self) -> oslo_policy.Enforcer:
         """A fresh oslo.policy Enforcer with these defaults and this file, as oslo's tools expect one.
@@ -161,10 +167,14 @@ class Policy:
         except PolicyCycleError as exc:
             raise PolicyError(f"{exc} ({self._source()})") from None
         registered = enforcer.registered_rules
-        self._rules = {
-            name: EffectiveRule(name, check, _scopes(registered.get(name)), str(enforcer.rules[name]))
-            for name, check in compiled.items()
-        }
+        effective = {}
+        for name, check in compiled.items():
+            scopes = _scopes(registered.get(name))
+            keys = credential_keys(enforcer.rules[name], enforcer.rules, self.default_rule)
+            effective[name] = EffectiveRule(name, check, scopes, str(enforcer.rules[name]),
+                                            credentials_reader(keys, scoped=scopes is not None))
+        self.effective = effective
+        self._loaded = True
         self._stamp = stamp
         LOG.info("policy: %d rules compiled (%s)", len(compiled), self._source())
 
@@ -196,15 +206,15 @@ class Policy:
     def request_reload(self) -> None:
         """Re-read the file on the next check (a SIGHUP handler calls this)."""
         self._reload_requested = True
-        self._next_look = 0.0
+        self.next_look = 0.0
 
     def refresh(self) -> None:
         """Reload if the file changed since it was read; a bad new file is logged and the old rules kept."""
         now = time.monotonic()
-        if now < self._next_look or not self._lock.acquire(blocking=False):
+        if now < self.next_look or not self._lock.acquire(blocking=False):
             return
         try:
-            self._next_look = now + RELOAD_INTERVAL
+            self.next_look = now + RELOAD_INTERVAL
             stamp = _stamp(self.file)
             if stamp == self._stamp and not self._reload_requested:
                 return
@@ -221,14 +231,11 @@ class Policy:
 
     def rule(self, name: str) -> EffectiveRule:
         """The effective rule ``name``; :class:`PolicyNotRegistered` when no default registered it."""
-        rules = self._rules
-        if rules is None:
+        if not self._loaded:
             self.load()
-            rules = self._rules
-        assert rules is not None
         if name not in self._defaults:
             raise PolicyNotRegistered(name)
-        return rules[name]
+        return self.effective[name]
 
     def authorize(self, name: str, target: Mapping[str, Any], creds: Any) -> None:
         """Raise unless ``creds`` may do ``name`` on ``target``: oslo's ``authorize(..., do_raise=True)``.
@@ -339,6 +346,44 @@ def credentials(creds: Any) -> dict[str, Any]:
     if values.get("system_scope"):
         values["system"] = values.get("system_scope")
     return values
+
+
+#: The keys oslo.context's ``to_policy_values`` gives, each read from the context's attribute of that name.
+POLICY_VALUES = ("user_id", "user_domain_id", "system_scope", "domain_id", "project_id", "project_domain_id",
+                 "roles", "is_admin_project", "service_user_id", "service_user_domain_id", "service_project_id",
+                 "service_project_domain_id", "service_roles")
+
+
+def credentials_reader(keys: frozenset[str] | None, *, scoped: bool) -> Callable[[Any], dict[str, Any]]:
+    """A function from a request context to the credentials a rule reads: ``keys`` only (None: all).
+
+    PERF: a rule reading ``roles`` and ``project_id`` gets a two-key dict
+    built from two attribute reads, not the thirteen oslo.context gives; a
+    rule cannot tell, since it reads nothing else. A scope check also
+    needs the system and domain; a mapping, or a context whose class has
+    its own ``to_policy_values``, gets all of them, as oslo.policy would.
+    """
+    if keys is None:
+        return credentials
+    wanted = set(keys) & set(POLICY_VALUES)
+    if "system" in keys or scoped:
+        wanted.add("system_scope")
+    if scoped:
+        wanted.add("domain_id")
+    names = [k for k in POLICY_VALUES if k in wanted]  # a fixed list: the generated code names only these
+    source = (
+        "def read(context):\n"
+        "    if type(context) is not base and (not isinstance(context, RequestContext)\n"
+        "                                       or type(context).to_policy_values is not base_values):\n"
+        "        return credentials(context)\n"
+        f"    values = {{{', '.join(f'{k!r}: context.{k}' for k in names)}}}\n"
+        + ("    if values['system_scope']:\n        values['system'] = values['system_scope']\n"
+           if "system_scope" in wanted else "")
+        + "    return values\n")
+    namespace = {"base": RequestContext, "RequestContext": oslo_context.RequestContext,
+                 "base_values": _BASE_POLICY_VALUES, "credentials": credentials}
+    exec(compile(source, f"<credentials of {', '.join(names) or 'nothing'}>", "exec"), namespace)  # noqa: S102
+    return namespace["read"]  # type: ignore[no-any-return]
 
 
 def token_scope(creds: Mapping[str, Any]) -> str:
