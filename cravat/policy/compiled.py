@@ -111,28 +111,26 @@ def _all(checks: tuple[CompiledCheck, ...]) -> CompiledCheck:
         first, second = checks
         # PERF: "a and b" is the most common shape; no loop for it.
         return lambda target, creds, current: bool(first(target, creds, current) and second(target, creds, current))
-
-    def all_of(target: Any, creds: Any, current: Any) -> bool:
-        for check in checks:
-            if not check(target, creds, current):
-                return False
-        return True
-
-    return all_of
+    return _series(checks, False)
 
 
 def _any(checks: tuple[CompiledCheck, ...]) -> CompiledCheck:
     if len(checks) == 2:
         first, second = checks
         return lambda target, creds, current: bool(first(target, creds, current) or second(target, creds, current))
+    return _series(checks, True)
 
-    def any_of(target: Any, creds: Any, current: Any) -> bool:
+
+def _series(checks: tuple[CompiledCheck, ...], decisive: bool) -> CompiledCheck:
+    """``and`` (a False decides) or ``or`` (a True decides): the checks in order, stopping at the decisive one."""
+
+    def series(target: Any, creds: Any, current: Any) -> bool:
         for check in checks:
-            if check(target, creds, current):
-                return True
-        return False
+            if bool(check(target, creds, current)) is decisive:
+                return decisive
+        return not decisive
 
-    return any_of
+    return series
 
 
 def _not(check: CompiledCheck) -> CompiledCheck:
@@ -140,24 +138,10 @@ def _not(check: CompiledCheck) -> CompiledCheck:
 
 
 def _role(match: str) -> CompiledCheck:
-    """oslo's RoleCheck: the match (formatted with the target) among the roles, case-insensitively.
-
-    Every role is lowered, as oslo's list comprehension does, so a role that
-    is not a string raises there and here alike; PERF: without building the list.
-    """
+    """oslo's RoleCheck: the match (formatted with the target) among the roles, case-insensitively."""
     if "%" not in match:
         wanted = match.lower()
-
-        def role(target: Any, creds: Any, current: Any) -> bool:
-            if "roles" in creds:
-                found = False
-                for x in creds["roles"]:
-                    if x.lower() == wanted:
-                        found = True
-                return found
-            return False
-
-        return role
+        return lambda target, creds, current: _has_role(creds, wanted)
     formatter = _formatter(match)
 
     def role_from_target(target: Any, creds: Any, current: Any) -> bool:
@@ -165,15 +149,21 @@ def _role(match: str) -> CompiledCheck:
             wanted = formatter(target).lower()
         except KeyError:
             return False
-        if "roles" in creds:
-            found = False
-            for x in creds["roles"]:
-                if x.lower() == wanted:
-                    found = True
-            return found
-        return False
+        return _has_role(creds, wanted)
 
     return role_from_target
+
+
+def _has_role(creds: Any, wanted: str) -> bool:
+    """Every role is lowered, as oslo's list comprehension does, so a role that is not a string raises
+    there and here alike; PERF: without building the list."""
+    if "roles" in creds:
+        found = False
+        for x in creds["roles"]:
+            if x.lower() == wanted:
+                found = True
+        return found
+    return False
 
 
 def _generic(kind: str, match: str) -> CompiledCheck | None:
@@ -206,9 +196,8 @@ def _generic(kind: str, match: str) -> CompiledCheck | None:
     whole = _ONE_KEY.fullmatch(match)
     if len(segments) == 1 and whole is not None:
         return _one_key_check(whole.group(1), segments[0])
-    find = _finder(segments)
     if "%" not in match:
-        return lambda target, creds, current: find(creds, match)
+        return lambda target, creds, current: _find(creds, segments, 0, match)
     formatter = _formatter(match)
 
     def path_check(target: Any, creds: Any, current: Any) -> bool:
@@ -216,7 +205,7 @@ def _generic(kind: str, match: str) -> CompiledCheck | None:
             formatted = formatter(target)
         except KeyError:
             return False
-        return find(creds, formatted)
+        return _find(creds, segments, 0, formatted)
 
     return path_check
 
@@ -255,28 +244,8 @@ def _formatter(match: str) -> Callable[[Mapping[str, Any]], str]:
     return lambda target: match % target
 
 
-def _finder(segments: tuple[str, ...]) -> Callable[[Any, str], bool]:
-    """oslo's GenericCheck._find_in_dict for one path: down the keys, through lists (any element may match)."""
-    if len(segments) == 1:
-        (key,) = segments
-
-        def find_one(creds: Any, match: str) -> bool:
-            try:
-                value = creds[key]
-            except KeyError:
-                return False
-            if isinstance(value, list):
-                for item in value:
-                    if match == str(item):
-                        return True
-                return False
-            return match == str(value)
-
-        return find_one
-    return lambda creds, match: _find(creds, segments, 0, match)
-
-
 def _find(value: Any, segments: tuple[str, ...], index: int, match: str) -> bool:
+    """oslo's GenericCheck._find_in_dict: down the path's keys, through lists (any element may match)."""
     if index == len(segments):
         return match == str(value)
     try:

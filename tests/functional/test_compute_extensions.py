@@ -162,3 +162,10 @@ def test_the_cravat_namespace_serves_any_api_named_by_cravat_api():
                  env={"CRAVAT_API": "examples.compute:app"})
     assert result.returncode == 0, result.stderr
     assert '#"os_compute_api:os-server-tags:index": "rule:compute_caller"' in result.stdout
+
+
+def test_the_example_paste_file_serves_the_policy_files_override(serve):
+    client = serve(load_paste_app(str(REPO / "etc" / "compute-paste.ini")))
+    server = create(client).json()["server"]
+    assert client.delete(f"/servers/{server['id']}", headers=MEMBER).status == 403
+    assert client.delete(f"/servers/{server['id']}", headers=ADMIN).status == 204
