@@ -21,6 +21,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from oslo_policy import policy as oslo_policy
@@ -235,7 +236,7 @@ class _Loader:
         name = resource.name or resource.collection.strip("/").rsplit("/", 1)[-1]
         decls = controller_declarations(resource.controller, collection, name, resource.member, where,
                                         mounts=self.api.mounts)
-        return [dataclasses.replace(d, extras={**d.extras, **extras}) for d in decls]
+        return [dataclasses.replace(d, extras=MappingProxyType({**d.extras, **extras})) for d in decls]
 
     def _resource_of(self, name: str) -> _Resource:
         """Where the resource ``name`` (its operations ``name:...``) is mounted."""
@@ -289,7 +290,8 @@ class _Loader:
             if routed:
                 decls = controller_declarations(controller, resource.collection, resource.name, resource.member,
                                                 where, mounts=self.api.mounts)
-                new = [dataclasses.replace(d, extras={**d.extras, "extension": alias}) for d in decls]
+                new = [dataclasses.replace(d, extras=MappingProxyType({**d.extras, "extension": alias}))
+                       for d in decls]
         changed = [self._with_properties(resource, op, props, alias, where)
                    for op, props in extension.request_properties.items()]
         return new, changed, extenders
@@ -319,7 +321,7 @@ class _Loader:
         extended_by = (*decl.extras.get("extended_by", ()), alias)
         # Declared again where the extension is, so the log's "overrides" line names both places.
         return dataclasses.replace(decl, facts=facts, override=True, where=where,
-                                   extras={**decl.extras, "extended_by": extended_by})
+                                   extras=MappingProxyType({**decl.extras, "extended_by": extended_by}))
 
     # --- response extensions -----------------------------------------------------------------
 

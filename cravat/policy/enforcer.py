@@ -95,6 +95,10 @@ class Policy:
         A name registered twice is an error naming both places, unless both
         are the same default (a rule several operations share).
         """
+        defaults = list(defaults)
+        if self._loaded:
+            raise PolicyError("rules are registered before the policy loads (before the API compiles); "
+                              f"too late for {', '.join(getattr(d, 'name', repr(d)) for d in defaults)}")
         for default in defaults:
             if not isinstance(default, oslo_policy.RuleDefault):
                 raise PolicyError(f"{default!r} is not an oslo.policy RuleDefault"
