@@ -60,10 +60,15 @@ def discover(group: str | None, explicit: Iterable[Any] = (), *, allow: set[str]
         names = [ep.name for ep in importlib.metadata.entry_points(group=group)
                  if (allow is None or ep.name in allow) and ep.name not in deny]
         failures: list[tuple[Any, BaseException]] = []
+        missing: list[str] = []
         manager = stevedore.NamedExtensionManager(
             group, names=sorted(set(names)), name_order=True, invoke_on_load=False,
             on_load_failure_callback=lambda mgr, ep, err: failures.append((ep, err)),
-            on_missing_entrypoints_callback=None)
+            on_missing_entrypoints_callback=missing.extend)
+        # Installed, but not in stevedore's cache of entry points: say so rather than serve without it.
+        failed = {ep.name for ep, _ in failures}
+        found.extend(Candidate(f"entry point {name} in {group}", None, "stevedore did not find it (a stale "
+                               "entry point cache?)", name=name) for name in sorted(set(missing) - failed))
         for ext in manager:
             found.append(Candidate(_entry_point(ext.entry_point, group), ext.plugin, name=ext.name))
         for ep, err in failures:
