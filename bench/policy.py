@@ -1,4 +1,4 @@
-"""Benchmark policy: oslo.policy's own enforce and authorize beside cravat's compiled rules, and what a rule adds to show.
+"""Benchmark policy: oslo.policy's enforce and authorize beside cravat's compiled rules; what a rule adds to show.
 
 Two tables, every arm interleaved within each repetition (the machine is
 shared, so absolute figures drift; the ratios are what to read):
@@ -131,7 +131,7 @@ def show_arms() -> dict[str, Callable[[], object]]:
     arms = {}
     for label, app in (("show, no policy", make_app(N).compile()), ("show, policy", policy_app(N).compile())):
         status = []
-        body = b"".join(app(make_environ(), lambda s, h, e=None: status.append(s)))
+        body = b"".join(app(make_environ(), lambda s, h, e=None, status=status: status.append(s)))
         assert status == ["200 OK"] and ITEM_ID.encode() in body, (label, status, body)
         arms[label] = _serving(app, make_environ)
     return arms

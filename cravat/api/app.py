@@ -38,9 +38,9 @@ from cravat.api.responders import responder_declarations
 from cravat.api.steps import Step
 from cravat.http.errors import Forbidden, HTTPError
 from cravat.http.faults import FaultRenderer
+from cravat.http.request import Request, Site
 from cravat.policy.authorizer import PolicyGlue
 from cravat.policy.enforcer import InvalidScope, Policy, PolicyNotAuthorized
-from cravat.http.request import Request, Site
 from cravat.routing.router import METHOD_ORDER, Router
 from cravat.routing.template import Template, parse_template
 from cravat.routing.urls import URLBuilder

@@ -45,11 +45,15 @@ class ExtensionPoints:
         self._docs[name] = doc
         self._subscribers[name] = ()
 
-    def subscribe(self, name: str, subscriber: Callable[..., Any], owner: str) -> None:
-        """Add ``subscriber`` (of extension ``owner``) to the point ``name``."""
+    def require(self, name: str, owner: str) -> None:
+        """Raise :class:`ExtensionPointError` unless ``name`` is declared (``owner`` wants to subscribe)."""
         if name not in self._docs:
             raise ExtensionPointError(f"extension {owner!r} subscribes to extension point {name!r}, which the API "
                                       f"does not declare (it declares: {', '.join(sorted(self._docs)) or 'none'})")
+
+    def subscribe(self, name: str, subscriber: Callable[..., Any], owner: str) -> None:
+        """Add ``subscriber`` (of extension ``owner``) to the point ``name``."""
+        self.require(name, owner)
         self._subscribers[name] = (*self._subscribers[name], (owner, subscriber))
 
     def run(self, name: str, req: Any, **arguments: Any) -> None:

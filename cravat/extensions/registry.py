@@ -196,9 +196,7 @@ class _Loader:
                 extended.extend(d.name for d in changed)
             hooks = _hooks(instance)
             for point, _ in hooks:
-                if point not in self.points.names:
-                    raise ExtensionPointError(f"it subscribes to extension point {point!r}, which the API does not "
-                                              f"declare (it declares: {', '.join(sorted(self.points.names)) or 'none'})")
+                self.points.require(point, alias)
             self.api.add_declarations(decls)
         except (DeclarationError, RouteConflict, TemplateError, ExtensionPointError, LookupError, ValueError) as exc:
             if isinstance(exc, ExtensionError):

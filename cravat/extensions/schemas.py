@@ -18,7 +18,7 @@ from typing import Any
 
 def add_properties(schema: Mapping[str, Any], additions: Mapping[str, Mapping[str, Any]], operation: str, *,
                    check_only: bool = False) -> Any:
-    """``schema`` with ``additions`` ({path: {property: schema}}) added; with ``check_only``, whether every path exists."""
+    """``schema`` with ``additions`` ({path: {property: schema}}) added; ``check_only``: whether all paths exist."""
     result = copy.deepcopy(dict(schema))
     for path, properties in additions.items():
         target = result

@@ -158,8 +158,8 @@ def _check(policy: Policy, name: str, hides: bool) -> Check:
                   **req.path_params}
         scopes = rule.scope_types
         if scopes is not None and token_scope(creds) not in scopes:
-            raise _denied(name, hides, f"Policy doesn't allow {name} to be performed with a "
-                                       f"{token_scope(creds)}-scoped token; it needs {', '.join(sorted(scopes))} scope.")
+            raise _denied(name, hides, f"Policy doesn't allow {name} to be performed with a {token_scope(creds)}-"
+                                       f"scoped token; it needs {', '.join(sorted(scopes))} scope.")
         if not rule.check(target, creds, name):
             raise _denied(name, hides, f"Policy doesn't allow {name} to be performed.")
 

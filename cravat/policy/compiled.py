@@ -223,7 +223,7 @@ def _one_key_check(target_key: str, creds_key: str) -> CompiledCheck:
         except KeyError:
             return False
         if isinstance(value, list):
-            for item in value:
+            for item in value:  # noqa: SIM110 - PERF: a loop, not any() over a generator
                 if match == str(item):
                     return True
             return False
@@ -253,7 +253,7 @@ def _find(value: Any, segments: tuple[str, ...], index: int, match: str) -> bool
     except KeyError:
         return False
     if isinstance(value, list):
-        for item in value:
+        for item in value:  # noqa: SIM110 - as oslo's loop, the first match ends it
             if _find(item, segments, index + 1, match):
                 return True
         return False

@@ -24,8 +24,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping, MutableMapping
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +32,8 @@ from oslo_config import cfg
 from oslo_context import context as oslo_context
 from oslo_policy import policy as oslo_policy
 
-from cravat.policy.context import RequestContext
 from cravat.policy.compiled import CompiledCheck, PolicyCycleError, compile_rules, credential_keys
+from cravat.policy.context import RequestContext
 from cravat.policy.rules import CheckStringError, parse_check_string
 
 LOG = logging.getLogger(__name__)

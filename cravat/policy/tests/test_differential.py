@@ -115,9 +115,9 @@ def target(rng: random.Random) -> dict:
     return found
 
 
-def outcome(call):
+def outcome(call, *args):
     try:
-        allowed = call()
+        allowed = call(*args)
     except Exception as exc:  # the exception itself is part of the decision
         return type(exc).__name__, str(exc)
     return "allowed" if allowed else "denied", ""
@@ -136,8 +136,8 @@ def test_compiled_rules_decide_as_oslo_authorize_on_eleven_thousand_cases():
         for _ in range(CASES_PER_SET):
             name = rng.choice([d.name for d in defaults])
             creds, where = credentials(rng), target(rng)
-            theirs = outcome(lambda: enforcer.authorize(name, where, copy.deepcopy(creds), do_raise=True))
-            ours = outcome(lambda: policy.authorize(name, where, copy.deepcopy(creds)) is None)
+            theirs = outcome(enforcer.authorize, name, where, copy.deepcopy(creds), True)
+            ours = outcome(lambda p, *a: p.authorize(*a) is None, policy, name, where, copy.deepcopy(creds))
             rule = next(d for d in defaults if d.name == name)
             assert ours == theirs, (f"rule {name}: {rule.check_str!r} scope {rule.scope_types}\n"
                                     f"creds {creds}\ntarget {where}\noslo {theirs}\ncravat {ours}")
@@ -178,8 +178,8 @@ def test_the_authorize_step_decides_as_oslo_authorize_for_request_contexts():
             if rng.random() < 0.5:
                 params["project_id"] = rng.choice(["p1", "p2"])
             built = {"project_id": context.project_id, "user_id": context.user_id, **params}
-            theirs = outcome(lambda: enforcer.authorize(name, built, context, do_raise=True))
-            ours = outcome(lambda: _check(policy, name, False)(_Request(context, params), {}) is None)
+            theirs = outcome(enforcer.authorize, name, built, context, True)
+            ours = outcome(lambda c, req: c(req, {}) is None, _check(policy, name, False), _Request(context, params))
             if ours[0] == "Forbidden":  # the step answers 403 where oslo raises
                 ours = ("denied", "")
             if theirs[0] in ("PolicyNotAuthorized", "InvalidScope"):
