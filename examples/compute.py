@@ -8,23 +8,38 @@ a name and answer 202; from 2.5 an image and flavor are required and the
 answer is 201), and ``show`` adds a description from 2.3. State lives in
 memory, per app.
 
+Every operation names its policy rule, with its default declared beside it
+(``@cravat.rule``); the tutorial's defaults let any caller in
+(``compute_caller`` is ``@``), and a policy file overrides them
+(``policy_file=``). Extensions installed in the ``compute.api.extensions``
+entry point group load at start-up (``examples/compute-extensions`` has two:
+``os-server-tags`` and ``os-extended-status``); ``os-server-tags`` is core,
+so the API does not start without it. The servers controller calls the
+extension points ``servers.create`` and ``servers.update`` so those
+extensions can add to a server, or refuse it, without code here.
+
     curl -s -X POST localhost:8774/servers -H 'Content-Type: application/json' \\
          -d '{"server": {"name": "web-1"}}'
     curl -s -X POST localhost:8774/servers -H 'Content-Type: application/json' \
          -H 'OpenStack-API-Version: compute 2.5' \
          -d '{"server": {"name": "web-2", "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b", "flavorRef": "1"}}'
     curl -s -X POST localhost:8774/servers/<id>/action -H 'Content-Type: application/json' -d '{"os-stop": null}'
+    curl -s localhost:8774/extensions
     cravat routes examples.compute:app
+    cravat policy sample examples.compute:app
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import cravat
 from cravat import Result, Variant, errors
+from cravat.extensions import ExtensionPoints, load_extensions
+from cravat.policy import Policy, RuleDefault
 
 MICROVERSIONS = cravat.Microversions("compute", "2.1", "2.10", legacy_header="X-OpenStack-Nova-API-Version")
 VERSION = cravat.VersionInfo.of("v2.1", MICROVERSIONS, updated="2026-11-22T00:00:00Z",
@@ -69,6 +84,24 @@ LIST_QUERY = {
 }
 
 
+#: Rules the operations' defaults refer to; an operator redefines them in the policy file.
+BASE_RULES = [
+    RuleDefault("compute_caller", "@", "Who may use the compute API at all. The tutorial lets anyone in; "
+                "behind keystone, make it 'role:member and project_id:%(project_id)s'."),
+    RuleDefault("context_is_admin", "role:admin", "An administrator of the compute API."),
+]
+CALLER = "rule:compute_caller"
+
+#: Where extensions hook into the servers controller (Nova's server create/update extension points).
+POINTS = {
+    "servers.create": "(req, body, values): body is the request's server; add fields to values (the server "
+                      "to be created), or raise a fault to refuse it",
+    "servers.update": "(req, id, body, values): as servers.create, for an update of server id",
+}
+#: Extensions without which the API does not start.
+CORE_EXTENSIONS = ("os-server-tags",)
+
+
 class ServerStore:
     """Servers by id, safe to share between the server's threads."""
 
@@ -108,20 +141,31 @@ class ServerStore:
                 raise errors.NotFound(f"Server {server_id} could not be found.")
 
 
+@dataclass(frozen=True)
+class ComputeServices:
+    """What the compute API hands its extensions (as ``self.context``)."""
+
+    store: ServerStore
+    policy: Policy
+
+
 class ServersController:
-    def __init__(self, store: ServerStore) -> None:
+    def __init__(self, store: ServerStore, points: ExtensionPoints) -> None:
         self.store = store
+        self.points = points
 
     def _view(self, req: cravat.Request, server: dict[str, Any]) -> dict[str, Any]:
         return {"id": server["id"], "name": server["name"],
                 "links": [{"rel": "self", "href": req.url_for("servers:show", id=server["id"])}]}
 
     @cravat.validate(query=LIST_QUERY)
+    @cravat.rule("os_compute_api:servers:index", CALLER, "List servers.")
     def index(self, req: cravat.Request, query: dict[str, Any]) -> dict[str, Any]:
         servers = [s for s in self.store.all() if query.get("name") in (None, s["name"])]
         return {"servers": [self._view(req, s) for s in servers[:query.get("limit")]]}
 
     @cravat.collection_action("GET", "detail")
+    @cravat.rule("os_compute_api:servers:detail", CALLER, "List servers with details.")
     def detail(self, req: cravat.Request) -> dict[str, Any]:
         return {"servers": [self._detail(req, s) for s in self.store.all()]}
 
@@ -131,6 +175,7 @@ class ServersController:
             detail.pop("description")
         return detail
 
+    @cravat.rule("os_compute_api:servers:show", CALLER, "Show a server.")
     def show(self, req: cravat.Request, id: str) -> dict[str, Any]:
         return {"server": self._detail(req, self.store.get(id))}
 
@@ -138,33 +183,44 @@ class ServersController:
         Variant("2.1", "2.4", body=CREATE_V21, status=202),
         Variant("2.5", body=CREATE_V25, status=201, handler="create_with_image"),
     )
+    @cravat.rule("os_compute_api:servers:create", CALLER, "Create a server.")
     def create(self, req: cravat.Request, body: Any) -> Result:
-        return self._created(req, self.store.add(body["server"]["name"]))
+        return self._create(req, body["server"], {})
 
     def create_with_image(self, req: cravat.Request, body: Any) -> Result:
         server = body["server"]
-        return self._created(req, self.store.add(
-            server["name"], image={"id": server["imageRef"]}, flavor={"id": server["flavorRef"]},
-            metadata=server.get("metadata", {})))
+        return self._create(req, server, {"image": {"id": server["imageRef"]}, "flavor": {"id": server["flavorRef"]},
+                                          "metadata": server.get("metadata", {})})
+
+    def _create(self, req: cravat.Request, server: dict[str, Any], values: dict[str, Any]) -> Result:
+        self.points.run("servers.create", req, body=server, values=values)  # extensions add, or refuse
+        return self._created(req, self.store.add(server["name"], **values))
 
     def _created(self, req: cravat.Request, server: dict[str, Any]) -> Result:
         location = req.url_for("servers:show", id=server["id"])
         return Result({"server": self._detail(req, server)}, headers={"Location": location})
 
     @cravat.validate(body=UPDATE)
+    @cravat.rule("os_compute_api:servers:update", CALLER, "Update a server.")
     def update(self, req: cravat.Request, id: str, body: Any) -> dict[str, Any]:
-        return {"server": self._detail(req, self.store.update(id, name=body["server"]["name"]))}
+        values = {"name": body["server"]["name"]}
+        self.store.get(id)
+        self.points.run("servers.update", req, id=id, body=body["server"], values=values)
+        return {"server": self._detail(req, self.store.update(id, **values))}
 
+    @cravat.rule("os_compute_api:servers:delete", CALLER, "Delete a server.")
     def delete(self, req: cravat.Request, id: str) -> None:
         self.store.remove(id)
 
     @cravat.action("os-stop", status=202)
+    @cravat.rule("os_compute_api:servers:stop", CALLER, "Stop a server.")
     def stop(self, req: cravat.Request, id: str, body: Any) -> None:
         if self.store.get(id)["status"] == "SHUTOFF":
             raise errors.Conflict(f"Server {id} is already stopped.")
         self.store.update(id, status="SHUTOFF")
 
     @cravat.action("os-start", status=202)
+    @cravat.rule("os_compute_api:servers:start", CALLER, "Start a server.")
     def start(self, req: cravat.Request, id: str, body: Any) -> None:
         if self.store.get(id)["status"] == "ACTIVE":
             raise errors.Conflict(f"Server {id} is already active.")
@@ -177,9 +233,11 @@ class ServerIPsController:
     def __init__(self, store: ServerStore) -> None:
         self.store = store
 
+    @cravat.rule("os_compute_api:ips:index", CALLER, "List a server's addresses.")
     def index(self, req: cravat.Request, server_id: str) -> dict[str, Any]:
         return {"addresses": self.store.get(server_id)["addresses"]}
 
+    @cravat.rule("os_compute_api:ips:show", CALLER, "Show a server's addresses on one network.")
     def show(self, req: cravat.Request, server_id: str, id: str) -> dict[str, Any]:
         addresses = self.store.get(server_id)["addresses"]
         if id not in addresses:
@@ -190,21 +248,33 @@ class ServerIPsController:
 class Ping:
     """A verb responder, Falcon's style."""
 
+    @cravat.rule("compute:ping", "@", "Answer a ping (anyone may).")
     def on_get(self, req: cravat.Request) -> dict[str, str]:
         return {"ping": "pong"}
 
 
-def build_app(**settings: Any) -> cravat.API:
-    """A fresh compute API with its own store; ``settings`` go to ``cravat.APIOptions``."""
+def build_app(*, extensions_allow: str | None = None, extensions_deny: str | None = None,
+              skip_broken_extensions: bool | str = False, **settings: Any) -> cravat.API:
+    """A fresh compute API with its own store; ``settings`` go to ``cravat.APIOptions``.
+
+    The ``extensions_*`` settings (from a paste file's ``[app:...]`` section,
+    as text) choose which installed extensions load: aliases separated by
+    commas or spaces, and whether a broken one is skipped with a warning.
+    """
     settings.setdefault("error_style", "nova")
     settings.setdefault("project_id", "optional")
     settings.setdefault("microversions", MICROVERSIONS)
     api = cravat.API(**settings)
+    api.policy.register(BASE_RULES)
     store = ServerStore()
+    points = ExtensionPoints(POINTS)
     api.route("/", cravat.VersionDetail(VERSION))
     api.route("/ping", Ping())
-    api.resource("/servers", ServersController(store))
+    api.resource("/servers", ServersController(store, points))
     api.resource("/servers/{server_id}/ips", ServerIPsController(store), name="ips")
+    load_extensions(api, group="compute.api.extensions", core=CORE_EXTENSIONS, allow=extensions_allow,
+                    deny=extensions_deny, skip_broken=skip_broken_extensions, points=points,
+                    context=ComputeServices(store, api.policy), policy_prefix="os_compute_api")
     return api
 
 

@@ -36,8 +36,11 @@ from cravat.api.lifecycle import Lifecycle, register
 from cravat.api.options import APIOptions
 from cravat.api.responders import responder_declarations
 from cravat.api.steps import Step
+from cravat.http.errors import Forbidden, HTTPError
 from cravat.http.faults import FaultRenderer
 from cravat.http.request import Request, Site
+from cravat.policy.authorizer import PolicyGlue
+from cravat.policy.enforcer import InvalidScope, Policy, PolicyNotAuthorized
 from cravat.routing.router import METHOD_ORDER, Router
 from cravat.routing.template import Template, parse_template
 from cravat.routing.urls import URLBuilder
@@ -72,12 +75,22 @@ class API:
         self._plans: dict[OperationDecl, tuple[Plan, ...]] = {}
         self._resources: dict[str, ResourceProvider] = {}
         self._step_factories: list[Callable[[Plan, Implementation], Step | None]] = []
-        self._authorizer: Callable[[Plan], Callable[..., None] | None] | None = None
+        self._compile_checks: list[Callable[[API], None]] = []
+        #: The API's policy: rule defaults (``@cravat.rule``, ``api.policy.register``) and the policy file.
+        self.policy = Policy(self.options.policy_file, allow_unknown_rules=self.options.policy_allow_unknown_rules)
+        glue = PolicyGlue(self.policy, hide_existence=self.options.policy_hide_existence)
+        self._authorizer: Callable[[Plan], Callable[..., None] | None] | None = glue.authorizer
+        self._compile_checks.append(glue.check_api)
+        # A handler's own api.policy.authorize(...) (an owner check on a loaded resource) refuses with 403.
+        self.errors.add(PolicyNotAuthorized, _forbidden)
+        self.errors.add(InvalidScope, _forbidden)
         self._lock = threading.Lock()
         self._compiled: Compiled | None = None
         #: Start-up and shutdown hooks; servers run them (``on_startup``, ``on_shutdown``).
         self.lifecycle = Lifecycle()
         register(self.lifecycle)
+        self.lifecycle.on_startup(glue.start)
+        self.lifecycle.on_shutdown(glue.stop)
         self._app: Callable[[Environ, StartResponse], Iterable[bytes]] = self._first_request
 
     # --- declaring ---------------------------------------------------------------------------
@@ -172,6 +185,15 @@ class API:
         self._check_open("set the authorizer")
         self._authorizer = authorizer
 
+    def add_compile_check(self, check: Callable[[API], None]) -> None:
+        """``check(api)`` runs once the API has compiled, before it serves; raising stops the start.
+
+        The API is readable inside it (``route_table()``, ``implementations()``);
+        if it raises, the API is left uncompiled.
+        """
+        self._check_open("add compile checks")
+        self._compile_checks.append(check)
+
     def _check_open(self, what: str) -> None:
         if self._compiled is not None:
             raise DeclarationError(f"cannot {what}: the API is compiled (it has served a request, or "
@@ -204,9 +226,15 @@ class API:
                                      step_factories=tuple(self._step_factories), authorizer=self._authorizer)
                 with collector_paused():
                     compiled = compile_api(list(self._registry), self._plans, ctx, self._negotiator)
+                self._compiled = compiled
+                try:
+                    for check in self._compile_checks:
+                        check(self)
+                except BaseException:
+                    self._compiled = None
+                    raise
                 site = Site(compiled.urls, self.options.public_endpoint)
                 self._dispatcher = Dispatcher(compiled, self.errors, site, self._negotiator)
-                self._compiled = compiled
                 self._app = self._dispatcher
         return self
 
@@ -298,6 +326,10 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _forbidden(req: Any, exc: BaseException) -> HTTPError:
+    return Forbidden(f"{exc}.")
 
 
 def _default_name(template: str) -> str:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from cravat.api.declare import Declaration
@@ -28,6 +29,7 @@ from cravat.types import Handler
 
 LOG = logging.getLogger(__name__)
 
+_NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 _CRAVAT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -95,6 +97,9 @@ class OperationDecl:
     #: A prepared ``cravat.api.binding.Signature`` to bind by, instead of reading the handler's own: for a
     #: handler that adapts another calling convention (a spec-first function that takes no request, say).
     signature: Any = None
+    #: What a feature records of it for later ones (``{"extension": "os-server-tags"}``): its
+    #: implementations carry it as ``Implementation.extras``.
+    extras: Mapping[str, Any] = field(default_factory=lambda: _NO_EXTRAS)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.source}, declared at {self.where})"

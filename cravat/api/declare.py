@@ -18,6 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from oslo_policy import policy as oslo_policy
+
+from cravat.policy.defaults import RuleSpec
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 ATTRIBUTE = "__cravat_declaration__"
@@ -84,6 +88,7 @@ class Declaration:
     schemas: dict[str, Any] = field(default_factory=dict)  # "body", "query", "response" -> JSON Schema
     variants: tuple[Variant, ...] = ()
     rule: str | None = None                    # the policy rule that governs it
+    rule_spec: RuleSpec | None = None          # its default, when declared here
     sources: dict[str, Source] = field(default_factory=dict)
     summary: str | None = None
     description: str | None = None
@@ -174,11 +179,36 @@ def versioned(*variants: Variant) -> Callable[[F], F]:
     return lambda func: _declare(func, variants=tuple(variants))
 
 
-def rule(name: str) -> Callable[[F], F]:
-    """The policy rule that governs a method: ``@rule("os_compute_api:servers:show")``."""
-    if not isinstance(name, str) or not name:
+def rule(name: str | oslo_policy.RuleDefault, check_str: str | None = None, description: str | None = None, *,
+         scope_types: list[str] | tuple[str, ...] | None = None,
+         deprecated_rule: oslo_policy.DeprecatedRule | None = None) -> Callable[[F], F]:
+    """The policy rule that governs a method, and (with a check string) its default, declared here.
+
+    >>> @rule("compute:servers:show", "role:reader and project_id:%(project_id)s", "Show a server.",
+    ...       scope_types=["project"])
+    ... def show(self, req, id): ...
+    >>> @rule("compute:servers:detail")          # a rule registered elsewhere (api.policy.register)
+    ... def detail(self, req): ...
+
+    An oslo ``RuleDefault`` or ``DocumentedRuleDefault`` may be given whole
+    instead. A default declared here becomes a ``DocumentedRuleDefault``
+    whose operations are the routes naming it.
+    """
+    if isinstance(name, oslo_policy.RuleDefault):
+        if check_str is not None or description is not None or scope_types or deprecated_rule:
+            raise ValueError(f"rule({name.name!r}): given an oslo RuleDefault, it takes nothing else")
+        spec: RuleSpec | None = RuleSpec.of(name)
+        name = name.name
+    elif not isinstance(name, str) or not name:
         raise ValueError("rule() needs the rule's name")
-    return lambda func: _declare(func, rule=name)
+    elif check_str is None:
+        if description is not None or scope_types or deprecated_rule:
+            raise ValueError(f"rule({name!r}): a description or scope types need the default's check string")
+        spec = None
+    else:
+        spec = RuleSpec(name, check_str, description or "", tuple(scope_types) if scope_types else None,
+                        deprecated_rule)
+    return lambda func: _declare(func, rule=name, rule_spec=spec)
 
 
 def bind(**sources: Source) -> Callable[[F], F]:

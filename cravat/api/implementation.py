@@ -291,7 +291,7 @@ def _implementation(plan: Plan, binding: Binding, steps: tuple[Step, ...],
         accepts=plan.accepts, produces=plan.produces, version_range=plan.version_range, action=decl.action,
         rule=plan.rule, schemas=plan.schemas, summary=plan.summary, description=plan.description, tags=plan.tags,
         binding=binding, steps=steps, run=compose(steps, arguments),
-        negotiate_version=decl.negotiate_version,
+        negotiate_version=decl.negotiate_version, extras=decl.extras,
         plain_json=plan.status not in (204, 304) and all(m == JSON or m.endswith("+json") for m in plan.produces),
     )
 

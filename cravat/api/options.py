@@ -45,6 +45,14 @@ class APIOptions:
     allow_duplicate_json_keys: bool = False
     #: JSON Schema ``format`` checks beyond fastjsonschema's own and ``uuid``: name -> regex or function.
     formats: Mapping[str, str | Callable[[str], bool]] | None = None
+    #: The YAML policy file overriding the rule defaults in code (oslo.policy's format); re-read
+    #: when it changes. None: the defaults only.
+    policy_file: str | None = None
+    #: A policy file key that names no registered rule (and that no rule refers to) is a start-up
+    #: error naming the nearest rule; True makes it a warning, as oslo.policy itself is silent.
+    policy_allow_unknown_rules: bool = False
+    #: A denied request on a member route answers 404, not 403, so callers cannot learn what exists.
+    policy_hide_existence: bool = False
 
     def __post_init__(self) -> None:
         if self.error_style not in STYLES:

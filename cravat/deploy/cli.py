@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from cravat.api.app import API
-from cravat.deploy import cli_openapi, server
+from cravat.deploy import cli_openapi, cli_policy, server
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.pasteload import PasteLoadError
 from cravat.deploy.server import AppSource, ServeError, ServeOptions
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the style of faults the server answers itself (default: the app's own)")
     serve.set_defaults(run=_serve)
     cli_openapi.register(commands)
+    cli_policy.register(commands)
     return parser
 
 
@@ -83,18 +84,18 @@ def _routes(args: argparse.Namespace) -> int:
     api = load_object(args.app)
     if not isinstance(api, API):
         raise LoadError(f"{args.app} is a {type(api).__name__}, not a cravat API")
-    print(format_routes(api))
+    print(format_routes(cli_policy.load_api(args.app)))
     return 0
 
 
 def format_routes(api: API) -> str:
-    """The route table as aligned text: method, template, versions, operation, success status, handler."""
-    rows = [("METHOD", "TEMPLATE", "VERSIONS", "OPERATION", "STATUS", "HANDLER")]
+    """The route table as aligned text: method, template, versions, operation, status, policy rule, handler."""
+    rows = [("METHOD", "TEMPLATE", "VERSIONS", "OPERATION", "STATUS", "RULE", "HANDLER")]
     for row in api.route_table():
         op = row.operation
         template = row.template if row.action is None else f'{row.template} {{"{row.action}": ...}}'
         versions = str(op.version_range) if op.version_range is not None else "all"
-        rows.append((row.method, template, versions, op.name, str(op.status), op.source))
+        rows.append((row.method, template, versions, op.name, str(op.status), op.rule or "-", op.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows)
 

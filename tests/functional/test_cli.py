@@ -110,8 +110,12 @@ def test_routes_prints_the_route_table():
     result = run_cravat("routes", APP)
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines()]
-    assert rows[0] == ["METHOD", "TEMPLATE", "VERSIONS", "OPERATION", "STATUS", "HANDLER"]
-    assert ["GET", "/servers/{id}", "all", "servers:show", "200", "examples.compute.ServersController.show"] in rows
+    assert rows[0] == ["METHOD", "TEMPLATE", "VERSIONS", "OPERATION", "STATUS", "RULE", "HANDLER"]
+    assert ["GET", "/servers/{id}", "all", "servers:show", "200", "os_compute_api:servers:show",
+            "examples.compute.ServersController.show"] in rows
+    # What an installed extension adds is in the same table, with its rule.
+    assert ["PUT", "/servers/{server_id}/tags/{tag}", "all", "tags:update", "201",
+            "os_compute_api:os-server-tags:update", "compute_extensions.tags.TagsController.update"] in rows
 
 
 def test_routes_lists_declared_statuses_and_actions():

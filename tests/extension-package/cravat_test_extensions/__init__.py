@@ -1,0 +1,1 @@
+"""A small widgets API and extensions of it, installed for cravat's tests through entry points."""
