@@ -26,7 +26,7 @@ from typing import Any
 from cravat.api.binding import describe_handler
 from cravat.api.declarations import DeclarationError, OperationDecl, Where
 from cravat.api.declare import Declaration, declaration
-from cravat.routing.template import Template, parse_template
+from cravat.routing.template import Template, extend_template, parse_template
 
 # name: (HTTP method, on the member?, default success status)
 STANDARD_METHODS = {
@@ -88,7 +88,7 @@ def controller_declarations(controller: Any, collection: str, name: str, member:
 
 
 def join(base: Template, tail: str) -> Template:
-    return parse_template(base.text.rstrip("/") + "/" + tail)
+    return extend_template(base, tail)
 
 
 def _public_methods(cls: type) -> list[str]:

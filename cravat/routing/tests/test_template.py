@@ -46,3 +46,21 @@ def test_a_bad_template_is_refused_naming_the_template_and_the_fault(template, c
         parse_template(template)
     assert complaint in str(info.value)
     assert repr(template) in str(info.value)
+
+
+@pytest.mark.parametrize(("base", "tail"), [
+    ("/servers", "{id}"), ("/servers/{id}", "action"), ("/", "ping"), ("/{project_id:[0-9a-f-]+}/servers", "{id:int}"),
+    ("/files", "{name}.{ext}"), ("/servers/", "/detail/"),
+])
+def test_extending_a_template_is_parsing_the_joined_text(base, tail):
+    from cravat.routing.template import extend_template
+
+    joined = base.rstrip("/") + "/" + tail.strip("/")
+    assert extend_template(parse_template(base), tail) == parse_template(joined)
+
+
+def test_extending_a_template_refuses_a_parameter_named_twice():
+    from cravat.routing.template import extend_template
+
+    with pytest.raises(TemplateError, match="names parameter 'id' twice"):
+        extend_template(parse_template("/servers/{id}"), "{id}")
