@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from cravat.api.app import API
-from cravat.deploy import server
+from cravat.deploy import cli_db, cli_tasks, server
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.pasteload import PasteLoadError
 from cravat.deploy.server import AppSource, ServeError, ServeOptions
@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="how long a worker may finish its requests after SIGTERM or SIGHUP "
                             "before it is killed (default %(default)s)")
     serve.set_defaults(run=_serve)
+    cli_db.register(commands)
+    cli_tasks.register(commands)
     return parser
 
 
