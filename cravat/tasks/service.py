@@ -30,7 +30,7 @@ from cravat.http import errors
 from cravat.tasks import faults, store
 from cravat.tasks.client import EnqueueError, TaskClient
 from cravat.tasks.relay import Relay
-from cravat.tasks.runner import Outcome, run_claimed
+from cravat.tasks.runner import claim_and_run
 from cravat.tasks.table import MIGRATIONS, TABLE
 from cravat.tasks.task import Task
 from cravat.tasks.worker import Worker
@@ -207,14 +207,10 @@ class Tasks:
 
     def run_one(self, task_id: str) -> str:
         """The Celery wrapper's body: claim ``task_id``, run it, record its end; how it ended."""
-        owner = self._owner()
-        with self.database.connection(write=True) as conn:
-            store.expire_dead_owners(conn, task_id=task_id)
-            rows = store.claim(conn, owner, self.settings.lease, task_id=task_id)
-        if not rows:
+        outcome = claim_and_run(self, self._owner(), self.settings.lease, task_id=task_id)
+        if outcome is None:
             LOG.info("task %s: skipped (done already, not due, or held by a live worker)", task_id)
             return "skipped"
-        outcome: Outcome = run_claimed(self, rows[0], owner)
         return outcome.kind
 
     def _owner(self) -> str:

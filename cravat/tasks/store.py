@@ -66,8 +66,21 @@ def any_due(conn: Connection) -> bool:
     return conn.execute(select(tasks.c.id).where(_due).limit(1)).first() is not None
 
 
+def relaxed_commit(conn: Connection) -> None:
+    """This transaction's commit need not wait for the disk (PostgreSQL): for what a crash may forget.
+
+    PERF: a claim or a "published" mark that a database crash forgets only
+    means the task is claimed or published again, which the lease fence
+    makes harmless; not waiting for its fsync halves the commits a task
+    waits on. The entity's and the task's end are never relaxed.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
 def claim(conn: Connection, owner: str, lease: float, *, limit: int = 1, task_id: str | None = None) -> list[Row[Any]]:
     """Claim up to ``limit`` due tasks (or the one ``task_id``, if it is due) for ``owner``, for ``lease`` s."""
+    relaxed_commit(conn)
     candidates = select(tasks.c.id).where(_due)
     if task_id is not None:
         candidates = candidates.where(tasks.c.id == task_id)
@@ -92,10 +105,10 @@ def expire_dead_owners(conn: Connection, *, task_id: str | None = None) -> int:
     return len(dead)
 
 
-def renew(conn: Connection, owner: str, task_ids: Sequence[str], lease: float) -> None:
-    if task_ids:
-        conn.execute(update(tasks).where(tasks.c.id.in_(task_ids), tasks.c.lease_owner == owner,
-                                         tasks.c.state == RUNNING).values(lease_expires=db_now() + lease))
+def renew_owner(conn: Connection, owner: str, lease: float) -> None:
+    """Extend the lease of whatever ``owner`` (one worker thread) runs."""
+    conn.execute(update(tasks).where(tasks.c.lease_owner == owner, tasks.c.state == RUNNING)
+                 .values(lease_expires=db_now() + lease))
 
 
 def fence(conn: Any, task_id: str, owner: str, **values: Any) -> bool:
@@ -136,6 +149,7 @@ def lock_unpublished(conn: Connection, *, ids: Iterable[str] | None = None, olde
 
 def mark_published(conn: Connection, ids: Sequence[str]) -> None:
     if ids:
+        relaxed_commit(conn)
         conn.execute(update(tasks).where(tasks.c.id.in_(list(ids))).values(published_at=db_now()))
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cravat.tasks import store
 from cravat.tasks.client import CHANNEL
-from cravat.tasks.runner import run_claimed
+from cravat.tasks.runner import claim_and_run
 
 if TYPE_CHECKING:
     from cravat.tasks.service import Tasks
@@ -43,7 +43,7 @@ class Worker:
         self.name = name
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
-        self._held: dict[str, str | None] = {}  # owner -> the task id it runs
+        self._held: dict[str, str | None] = {}  # owner (a thread) -> itself while it runs a task
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
@@ -81,33 +81,29 @@ class Worker:
     def _loop(self, owner: str) -> None:
         while not self._stopping.is_set():
             try:
-                rows = self._claim(owner)
+                outcome = self._run_next(owner)
             except Exception as exc:
                 LOG.warning("%s: cannot claim tasks (%s); trying again in %gs", self.name,
                             str(exc).splitlines()[0] if str(exc) else type(exc).__name__, self.poll)
                 self._stopping.wait(self.poll)
                 continue
-            if not rows:
+            if outcome is None:
                 self._wakeup.wait(self.poll)
                 self._wakeup.clear()
-                continue
-            row = rows[0]
-            with self._lock:
-                self._held[owner] = row.id
-            try:
-                run_claimed(self.tasks, row, owner)
-            finally:
-                with self._lock:
-                    self._held[owner] = None
 
-    def _claim(self, owner: str) -> list[Any]:
+    def _run_next(self, owner: str) -> Any:
         database = self.tasks.database
         if database.dialect == "sqlite":
             with database.connection() as conn:  # a read first: an idle poll takes no write lock
                 if not store.any_due(conn):
-                    return []
-        with database.connection(write=True) as conn:
-            return store.claim(conn, owner, self.lease)
+                    return None
+        with self._lock:
+            self._held[owner] = owner  # renewed by owner: whichever task it holds
+        try:
+            return claim_and_run(self.tasks, owner, self.lease)
+        finally:
+            with self._lock:
+                self._held[owner] = None
 
     def _heartbeat(self) -> None:
         interval = max(0.1, self.lease / 3)
@@ -117,7 +113,7 @@ class Worker:
             try:
                 with self.tasks.database.connection(write=True) as conn:
                     for owner, task_id in held:
-                        store.renew(conn, owner, [task_id], self.lease)
+                        store.renew_owner(conn, owner, self.lease)
                 self._reap()
             except Exception as exc:
                 LOG.warning("%s: heartbeat failed: %s", self.name, str(exc).splitlines()[0] if str(exc) else exc)
@@ -144,7 +140,7 @@ class Worker:
                 with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                        for _ in conn.notifies(timeout=0.2, stop_after=1):
                             self.wake()
             except Exception as exc:
                 LOG.warning("%s: LISTEN %s failed (%s); polling meanwhile", self.name, CHANNEL, exc)
