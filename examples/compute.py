@@ -194,13 +194,13 @@ class Ping:
         return {"ping": "pong"}
 
 
-def build_app(**settings: Any) -> cravat.API:
-    """A fresh compute API with its own store; ``settings`` go to ``cravat.APIOptions``."""
+def build_app(store: ServerStore | None = None, **settings: Any) -> cravat.API:
+    """A fresh compute API with its own store (or ``store``); ``settings`` go to ``cravat.APIOptions``."""
     settings.setdefault("error_style", "nova")
     settings.setdefault("project_id", "optional")
     settings.setdefault("microversions", MICROVERSIONS)
     api = cravat.API(**settings)
-    store = ServerStore()
+    store = store if store is not None else ServerStore()
     api.route("/", cravat.VersionDetail(VERSION))
     api.route("/ping", Ping())
     api.resource("/servers", ServersController(store))

@@ -19,6 +19,7 @@ from cravat.db.errors import DatabaseUnavailable
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.server import LOG_FORMAT
 from cravat.tasks import FAILED, PENDING, RUNNING, STATES, Tasks, tasks_of
+from cravat.tasks.broker import BrokerUnavailable
 from cravat.tasks.table import DEAD
 
 #: What ``cravat tasks list`` shows unless told: everything not finished well.
@@ -73,15 +74,9 @@ def _worker(args: argparse.Namespace) -> int:
     except DatabaseUnavailable as exc:
         print(f"cravat worker: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # the broker refused or timed out (kombu raises OSError subclasses)
-        print(f"cravat worker: cannot reach the broker {_safe_broker(tasks)}: {exc}", file=sys.stderr)
+    except BrokerUnavailable as exc:
+        print(f"cravat worker: {exc}", file=sys.stderr)
         return 1
-
-
-def _safe_broker(tasks: Tasks) -> str:
-    from kombu.utils.url import maybe_sanitize_url
-
-    return str(maybe_sanitize_url(tasks.settings.broker_url))
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -123,7 +118,7 @@ def _change(args: argparse.Namespace) -> int:
 def _time(epoch: float | None) -> str:
     if epoch is None:
         return "-"
-    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _positive(text: str) -> int:

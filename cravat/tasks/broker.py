@@ -20,6 +20,7 @@ so no ETA message waits in the broker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,10 @@ LOG = logging.getLogger("cravat.tasks.broker")
 
 #: The one Celery task cravat registers: ``cravat.run(task_id)``.
 RUN = "cravat.run"
+
+
+class BrokerUnavailable(Exception):
+    """The broker cannot be reached; the message names it (its password hidden)."""
 
 
 def celery_app(tasks: Tasks) -> Celery:
@@ -93,14 +98,19 @@ def quorum_arguments(queue: str, delivery_limit: int) -> dict[str, Any]:
 def declare_queues(app: Celery, queue: str, delivery_limit: int) -> None:
     """The task queue and its dead-letter queue, declared (idempotent) before anything is published."""
     from kombu import Exchange, Queue
+    from kombu.exceptions import OperationalError
+    from kombu.utils.url import maybe_sanitize_url
 
     exchange = Exchange(queue, type="topic", durable=True)
-    with app.connection_for_write() as connection:
-        connection.ensure_connection(max_retries=1, timeout=app.conf.broker_connection_timeout)
-        channel = connection.default_channel
-        Queue(f"{queue}.dead", durable=True, queue_arguments={"x-queue-type": "quorum"})(channel).declare()
-        Queue(queue, exchange, routing_key=queue, durable=True,
-              queue_arguments=quorum_arguments(queue, delivery_limit))(channel).declare()
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=app.conf.broker_connection_timeout)
+            channel = connection.default_channel
+            Queue(f"{queue}.dead", durable=True, queue_arguments={"x-queue-type": "quorum"})(channel).declare()
+            Queue(queue, exchange, routing_key=queue, durable=True,
+                  queue_arguments=quorum_arguments(queue, delivery_limit))(channel).declare()
+    except (OSError, OperationalError) as exc:
+        raise BrokerUnavailable(f"cannot reach the broker {maybe_sanitize_url(app.conf.broker_url)}: {exc}") from None
 
 
 class Publisher:
@@ -135,10 +145,8 @@ class Publisher:
         producer, self._producer = self._producer, None
         self._declared = False
         if producer is not None:
-            try:
+            with contextlib.suppress(Exception):  # it is broken already
                 producer.connection.release()
-            except Exception:  # it is broken already
-                pass
 
 
 def worker_main(app: Celery, *, concurrency: int, queue: str, loglevel: str = "INFO") -> None:

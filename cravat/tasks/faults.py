@@ -24,7 +24,7 @@ _KILL_AT = os.environ.get(ENV) or None
 
 
 def point(name: str) -> None:
-    if _KILL_AT is not None and _KILL_AT == name:
+    if _KILL_AT is not None and name == _KILL_AT:
         once = os.environ.get(ONCE)
         if once:
             try:

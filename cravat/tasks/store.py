@@ -111,6 +111,12 @@ def renew_owner(conn: Connection, owner: str, lease: float) -> None:
                  .values(lease_expires=db_now() + lease))
 
 
+def expire_owner(conn: Connection, owner: str) -> None:
+    """End ``owner``'s leases now: it could not record a task's end, and runs nothing else."""
+    conn.execute(update(tasks).where(tasks.c.lease_owner == owner, tasks.c.state == RUNNING)
+                 .values(lease_expires=0.0))
+
+
 def fence(conn: Any, task_id: str, owner: str, **values: Any) -> bool:
     """Change the task this owner holds (done, failed, dead, back to pending); False if it holds it no more."""
     result = conn.execute(update(tasks).where(tasks.c.id == task_id, tasks.c.lease_owner == owner,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cravat.tasks import store
 from cravat.tasks.client import CHANNEL
-from cravat.tasks.runner import claim_and_run
+from cravat.tasks.runner import LOST_OUTCOME, claim_and_run
 
 if TYPE_CHECKING:
     from cravat.tasks.service import Tasks
@@ -79,9 +79,15 @@ class Worker:
         return any(t.is_alive() for t in self._threads)
 
     def _loop(self, owner: str) -> None:
+        unrecorded = False  # a task's end could not be written (the database went away): free it first
         while not self._stopping.is_set():
             try:
+                if unrecorded:
+                    with self.tasks.database.connection(write=True) as conn:
+                        store.expire_owner(conn, owner)
+                    unrecorded = False
                 outcome = self._run_next(owner)
+                unrecorded = outcome is not None and outcome.kind == LOST_OUTCOME and outcome.code == 503
             except Exception as exc:
                 LOG.warning("%s: cannot claim tasks (%s); trying again in %gs", self.name,
                             str(exc).splitlines()[0] if str(exc) else type(exc).__name__, self.poll)
@@ -112,7 +118,7 @@ class Worker:
                 held = [(owner, task_id) for owner, task_id in self._held.items() if task_id is not None]
             try:
                 with self.tasks.database.connection(write=True) as conn:
-                    for owner, task_id in held:
+                    for owner, _task_id in held:
                         store.renew_owner(conn, owner, self.lease)
                 self._reap()
             except Exception as exc:

@@ -7,6 +7,7 @@ configured by environment variables, as a deployment would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -59,7 +60,7 @@ class Proc:
     def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
         self.name = name
         self.log = log
-        self._out = open(log, "ab")
+        self._out = open(log, "ab")  # noqa: SIM115 - open while the process lives
         self.popen = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=self._out, stderr=subprocess.STDOUT,
                                       start_new_session=True)
 
@@ -84,16 +85,12 @@ class Proc:
     def stop(self) -> None:
         """SIGKILL it and every process of its session (orphaned Celery children included)."""
         if self.popen.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.popen.wait(10)
         else:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.popen.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         self._out.close()
 
     def text(self) -> str:
@@ -214,6 +211,8 @@ class TCPProxy:
         self.restore()
 
     def restore(self) -> None:
+        if self._listener is not None:
+            return
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -228,10 +227,8 @@ class TCPProxy:
         with self._lock:
             conns, self._conns = self._conns, []
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
 
     close = cut
@@ -262,10 +259,8 @@ class TCPProxy:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 class RabbitNode:
@@ -293,7 +288,7 @@ class RabbitNode:
                "RABBITMQ_LOG_BASE": str(self.base / "log"), "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
                "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
                "RABBITMQ_PID_FILE": str(self.base / "pid"), "HOME": str(self.base)}
-        out = open(self.base / "server.log", "ab")
+        out = open(self.base / "server.log", "ab")  # noqa: SIM115 - the node writes it while it lives
         self.proc = subprocess.Popen(["/usr/lib/rabbitmq/bin/rabbitmq-server"], env=env, cwd=self.base,
                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, timeout, "RabbitMQ to listen",
@@ -303,10 +298,8 @@ class RabbitNode:
     def kill(self) -> None:
         """SIGKILL the node: its Erlang VM and the processes of its session."""
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.proc.wait(10)
             self.proc = None
         wait_until(lambda: not port_open(self.port), 10, "RabbitMQ to stop listening")

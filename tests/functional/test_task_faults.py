@@ -11,6 +11,7 @@ mid-task waits for the task to be running first.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -170,10 +171,8 @@ def test_celery_worker_killed_mid_task_is_run_again_once(deploy):
     children = worker.children()
     worker.kill()
     for pid in children:  # the pool would finish the task orphaned: kill it too, as a crashed host would
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
     d.start_worker("--concurrency", "1")
     assert_all_active_once(d, 1)
 

@@ -1,5 +1,7 @@
 """Alembic migrations from cravat's own environment: upgrade, current, revision; a failure is rolled back."""
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -86,7 +88,7 @@ def test_revision_writes_the_services_next_migration_and_autogenerate_leaves_the
     db = database(f"sqlite:///{tmp_path}/svc.db", directory, metadata=Base.metadata)
     migrations.upgrade(db)
     path = migrations.revision(db, "the images table", autogenerate=True)
-    text = open(path).read()
+    text = Path(path).read_text()
     assert path.startswith(str(directory))
     assert "branch_labels: Union[str, Sequence[str], None] = ('svc',)" in text
     assert "op.create_table('images'" in text.replace('"', "'")
@@ -95,7 +97,7 @@ def test_revision_writes_the_services_next_migration_and_autogenerate_leaves_the
     assert "images" in tables(db)
     second = migrations.revision(db, "nothing yet")
     assert f"down_revision: Union[str, Sequence[str], None] = {path.split('/')[-1].split('_')[0]!r}" in \
-        open(second).read()
+        Path(second).read_text()
     migrations.upgrade(db)
     assert len([r for r in migrations.current(db) if r.endswith("(head)")]) == 2
     db.stop()
