@@ -38,17 +38,12 @@ def request_transaction(req: Any, database: Database) -> Iterator[Session]:
     if session is not None:
         yield session
         return
-    session = database.session(write=environ["REQUEST_METHOD"] not in _READS)
-    environ[ENV_SESSION] = session
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        environ.pop(ENV_SESSION, None)
-        session.close()
+    with database.transaction(write=environ["REQUEST_METHOD"] not in _READS) as session:
+        environ[ENV_SESSION] = session
+        try:
+            yield session
+        finally:
+            environ.pop(ENV_SESSION, None)
 
 
 class SessionResource:

@@ -10,9 +10,11 @@ it, never a skipped test.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy
 from sqlalchemy.engine import make_url
@@ -41,3 +43,16 @@ def scratch_postgresql(url: str = DEFAULT_POSTGRESQL, *, prefix: str = "cravat_t
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+@contextmanager
+def scratch_database(kind: str, directory: str | Path) -> Iterator[str]:
+    """A URL for a scratch ``"sqlite"`` file in ``directory``, or a ``"postgresql"`` schema.
+
+    PostgreSQL is ``CRAVAT_TEST_POSTGRESQL`` if set, else the machine's ``test`` database.
+    """
+    if kind == "sqlite":
+        yield f"sqlite:///{Path(directory) / 'scratch.db'}"
+        return
+    with scratch_postgresql(os.environ.get("CRAVAT_TEST_POSTGRESQL", DEFAULT_POSTGRESQL)) as url:
+        yield url

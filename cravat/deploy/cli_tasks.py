@@ -34,6 +34,8 @@ def register(commands: Any) -> None:
     _app_argument(worker)
     worker.add_argument("--threads", type=_positive, help="worker threads (embedded transport)")
     worker.add_argument("--concurrency", type=_positive, help="Celery worker processes (celery transport)")
+    worker.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="INFO logs each task's start and end (default %(default)s)")
     worker.set_defaults(run=_worker)
 
     tasks = commands.add_parser("tasks", help="list, retry or discard a service's tasks")
@@ -65,12 +67,12 @@ def tasks_from(spec: str) -> Tasks:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.basicConfig(level=args.log_level, format=LOG_FORMAT)
     tasks = tasks_from(args.app)
     print(f"cravat worker: {tasks.transport} transport, {len(tasks.registry)} task(s) "
           f"({', '.join(sorted(tasks.registry))}), database {tasks.database.safe_url}", flush=True)
     try:
-        return tasks.serve(threads=args.threads, concurrency=args.concurrency)
+        return tasks.serve(threads=args.threads, concurrency=args.concurrency, log_level=args.log_level)
     except DatabaseUnavailable as exc:
         print(f"cravat worker: {exc}", file=sys.stderr)
         return 1

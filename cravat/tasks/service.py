@@ -179,7 +179,7 @@ class Tasks:
         self._relay.start()
         return self._relay
 
-    def serve(self, *, threads: int | None = None, concurrency: int | None = None) -> int:
+    def serve(self, *, threads: int | None = None, concurrency: int | None = None, log_level: str = "INFO") -> int:
         """``cravat worker``: run this process's workers until SIGTERM or SIGINT; returns the exit status."""
         self.database.start()
         if self.transport == "embedded":
@@ -200,7 +200,8 @@ class Tasks:
         declare_queues(app, self.settings.queue, self.settings.delivery_limit)  # the broker must be there
         self._start_relay()
         try:
-            worker_main(app, concurrency=concurrency or self.settings.concurrency, queue=self.settings.queue)
+            worker_main(app, concurrency=concurrency or self.settings.concurrency, queue=self.settings.queue,
+                        loglevel=log_level)
         finally:
             self.stop()
         return 0

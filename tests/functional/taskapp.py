@@ -199,7 +199,8 @@ def serve(port: int) -> None:
 
     from cravat.deploy.devserver import make_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=os.environ.get("TASKAPP_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
     api = build_app()
     api.lifecycle.start()
     server = make_server(api, "127.0.0.1", port)

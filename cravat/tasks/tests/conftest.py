@@ -1,12 +1,11 @@
 """The task tests run the orders service of tests/functional/taskapp.py on SQLite and on PostgreSQL."""
 
-import os
 import time
 
 import pytest
 
 from cravat.db import database_of, migrations
-from cravat.db.testing import DEFAULT_POSTGRESQL, scratch_postgresql
+from cravat.db.testing import scratch_database
 from cravat.tasks import tasks_of
 from cravat.testing import Client
 from tests.functional import taskapp
@@ -14,11 +13,8 @@ from tests.functional import taskapp
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/tasks.db"
-    else:
-        with scratch_postgresql(os.environ.get("CRAVAT_TEST_POSTGRESQL", DEFAULT_POSTGRESQL)) as url:
-            yield url
+    with scratch_database(request.param, tmp_path) as url:
+        yield url
 
 
 class Service:
