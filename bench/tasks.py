@@ -10,7 +10,7 @@ minus its ``created``, both stamped by the database's clock.
 - A: plain Celery, Barbican's order: commit, then ``apply_async``; Celery's defaults.
 - B: cravat's outbox on Celery (transport "celery": relay, wrapper, acks late, quorum queue).
 - C: cravat's embedded transport on PostgreSQL (no broker).
-- D: cravat's embedded transport on SQLite, reported on its own.
+- D: cravat's embedded transport on SQLite, reported on its own (the API's own threads run tasks too).
 
 Load is open-loop at a constant arrival rate (requests are sent at their
 scheduled times whatever the answers do), stepped up to saturation; the
@@ -37,6 +37,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import threading
@@ -88,9 +89,11 @@ class Arm:
             self.worker_argv = [CRAVAT, "worker", "--app", "tests.functional.taskapp:app", "--concurrency", "2"]
             self.env = {**base, "TASKAPP_TRANSPORT": "celery", "TASKAPP_THREADS": "0"}
         else:
+            # C: the API only enqueues, the worker process runs (woken by NOTIFY). D is the single-host
+            # default: the API's own threads run tasks too, woken by its commits (SQLite has no NOTIFY).
             self.api_argv = [PYTHON, "-m", "tests.functional.taskapp", str(self.port)]
             self.worker_argv = [CRAVAT, "worker", "--app", "tests.functional.taskapp:app", "--threads", "2"]
-            self.env = {**base, "TASKAPP_TRANSPORT": "embedded", "TASKAPP_THREADS": "0"}
+            self.env = {**base, "TASKAPP_TRANSPORT": "embedded", "TASKAPP_THREADS": "2" if key == "D" else "0"}
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         self.api: Proc | None = None
         self.worker: Proc | None = None
@@ -273,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--markdown", help="also write the tables to this file")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the arms' processes on the way out
     keys = [k.strip() for k in args.arms.split(",") if k.strip()]
     rates = [float(r) for r in args.rates.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="cravat-bench-tasks-"))

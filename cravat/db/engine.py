@@ -117,9 +117,11 @@ class Database:
         connect_args: dict[str, Any] = {}
         if self.dialect == "postgresql":
             connect_args["connect_timeout"] = max(1, int(self.connect_timeout))
+        # PERF: no pre-ping (a round trip per transaction). A connection the database dropped fails its
+        # first statement instead: that request is a 503, SQLAlchemy renews the whole pool, the next works.
         return sqlalchemy.create_engine(self.url, echo=self.echo, pool_size=self.pool_size,
-                                        max_overflow=self.pool_size, pool_pre_ping=True,
-                                        pool_timeout=self.connect_timeout, connect_args=connect_args)
+                                        max_overflow=self.pool_size, pool_timeout=self.connect_timeout,
+                                        connect_args=connect_args)
 
     def start(self) -> None:
         """Make the engine and check the database answers; ``DatabaseUnavailable`` names it if not."""

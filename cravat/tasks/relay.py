@@ -9,11 +9,11 @@
   ``sweep_after`` seconds ago that are neither done nor held by a live
   lease: a broker that lost a message loses nothing.
 
-A row is locked (``FOR UPDATE SKIP LOCKED``), published with the broker's
-confirmation, then marked, all in one transaction: two relays never
-publish the same row at once, and a relay killed between publishing and
-marking leaves the row unmarked, so it is published again (a duplicate,
-which the worker's wrapper skips). While the broker is away, tasks wait in
+A row is published with the broker's confirmation, then marked: a relay
+killed between publishing and marking leaves the row unmarked, so it is
+published again (a duplicate, which the worker's wrapper skips). A scan
+locks the rows it publishes (``FOR UPDATE SKIP LOCKED``), so the relays of
+several processes share a backlog instead of each publishing all of it. While the broker is away, tasks wait in
 the table and the relay retries; nothing blocks the requests.
 """
 
@@ -95,23 +95,43 @@ class Relay:
                 return ids
 
     def relay(self, ids: list[str] | None) -> int:
-        """Publish these ``ids`` (or every unpublished row past ``grace``); returns how many were published."""
-        published: list[str] = []
-        with self.tasks.database.connection(write=True) as conn:
-            locked = store.lock_unpublished(conn, ids=ids, older_than=self.grace)
-            for task_id in locked:
-                try:
-                    self.publish(task_id)
-                except Exception as exc:
-                    self._broker_down(exc, len(locked) - len(published))
-                    break
-                published.append(task_id)
-                faults.point("relay-after-publish")
-            store.mark_published(conn, published)
+        """Publish these ``ids`` (or every unpublished row past ``grace``); returns how many were published.
+
+        Announced ids are read, published, then marked, holding no lock
+        while the broker confirms: a worker claiming one of them never waits
+        for the relay. A scan locks what it publishes (``SKIP LOCKED``) until
+        it has marked it, so the relays of several processes share a backlog
+        instead of each publishing all of it.
+        """
+        database = self.tasks.database
+        if ids is not None:
+            with database.connection() as conn:
+                found = store.unpublished(conn, ids=ids)
+            published = self._publish_all(found)
+            if published:
+                with database.connection(write=True) as conn:
+                    store.mark_published(conn, published)
+        else:
+            with database.connection(write=True) as conn:
+                found = store.unpublished(conn, older_than=self.grace)
+                published = self._publish_all(found)
+                store.mark_published(conn, published)
         if published and not self._broker_ok:
             LOG.warning("%s: the broker is back; publishing the outbox", self.name)
             self._broker_ok = True
         return len(published)
+
+    def _publish_all(self, task_ids: list[str]) -> list[str]:
+        published: list[str] = []
+        for task_id in task_ids:
+            try:
+                self.publish(task_id)
+            except Exception as exc:
+                self._broker_down(exc, len(task_ids) - len(published))
+                break
+            published.append(task_id)
+            faults.point("relay-after-publish")
+        return published
 
     def _broker_down(self, exc: BaseException, waiting: int) -> None:
         if self._broker_ok:

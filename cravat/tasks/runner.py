@@ -48,9 +48,9 @@ def claim_and_run(tasks: Tasks, owner: str, lease: float, *, task_id: str | None
     """
     with tasks.database.transaction(write=True) as session:
         conn = session.connection()
-        if task_id is not None:
-            store.expire_dead_owners(conn, task_id=task_id)
         rows = store.claim(conn, owner, lease, task_id=task_id)
+        if not rows and task_id is not None and store.expire_dead_owners(conn, task_id=task_id):
+            rows = store.claim(conn, owner, lease, task_id=task_id)  # its holder was a dead process here
         if not rows:
             return None
         run = _run_of(rows[0], owner)
@@ -120,13 +120,25 @@ def _attempt(tasks: Tasks, run: TaskRun, entity: Any) -> Outcome:
                 session.rollback()
                 return Outcome(LOST_OUTCOME, 409, "the lease was taken over; the effect is left to its new owner")
             run.tasks = TaskClient(tasks, session, run.request_id)
-            task.handle_success(session, task.retrieve(session, run), result, run)
+            task.handle_success(session, _attached(session, task, run, entity), result, run)
     except Exception as exc:
         if is_unavailable(exc):
             raise
         LOG.exception("task %s %s: handle_success failed", run.name, run.id)
         return _end(tasks, task, run, FAILED, 500, _reason(exc))
     return Outcome(DONE_OUTCOME)
+
+
+def _attached(session: Any, task: Any, run: TaskRun, entity: Any) -> Any:
+    """The entity in the finishing session: the one retrieved, attached without reading it again.
+
+    PERF: one query fewer per task; only what ``handle_success`` changes is
+    written (an entity deleted meanwhile fails the flush, and so the task).
+    """
+    try:
+        return session.merge(entity, load=False)
+    except Exception:  # not a clean mapped instance: read it again
+        return task.retrieve(session, run)
 
 
 def _again(tasks: Tasks, task: Any, run: TaskRun, exc: BaseException) -> Outcome:

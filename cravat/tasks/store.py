@@ -84,7 +84,9 @@ def claim(conn: Connection, owner: str, lease: float, *, limit: int = 1, task_id
     candidates = select(tasks.c.id).where(_due)
     if task_id is not None:
         candidates = candidates.where(tasks.c.id == task_id)
-    candidates = candidates.order_by(tasks.c.run_after).limit(limit).with_for_update(skip_locked=True)
+    # Any due task: skip those another worker is claiming. One task by id (a broker's message): wait for
+    # its lock, which may be the relay's, still marking it published, not another claim.
+    candidates = candidates.order_by(tasks.c.run_after).limit(limit).with_for_update(skip_locked=task_id is None)
     stmt = (update(tasks).where(tasks.c.id.in_(candidates.scalar_subquery()))
             .values(state=RUNNING, lease_owner=owner, lease_expires=db_now() + lease,
                     attempts=tasks.c.attempts + 1, started_at=db_now())
@@ -140,23 +142,23 @@ def again(conn: Any, task_id: str, owner: str, delay: float, error: str) -> bool
 
 # --- the broker transport's outbox ----------------------------------------------------------
 
-def lock_unpublished(conn: Connection, *, ids: Iterable[str] | None = None, older_than: float = 0.0,
-                     limit: int = 500) -> list[str]:
-    """Lock tasks due and not published yet: those ``ids``, or any committed ``older_than`` s ago."""
+def unpublished(conn: Connection, *, ids: Iterable[str] | None = None, older_than: float = 0.0,
+                limit: int = 500) -> list[str]:
+    """Tasks due and not published yet: those ``ids`` (read, not locked), or any committed ``older_than`` s
+    ago (locked, ``SKIP LOCKED``: the relays of many processes scan the same table and share it out)."""
     stmt = select(tasks.c.id).where(tasks.c.published_at.is_(None), tasks.c.state == PENDING,
                                     tasks.c.run_after <= db_now())
     if ids is not None:
-        stmt = stmt.where(tasks.c.id.in_(list(ids)))
-    else:
-        stmt = stmt.where(tasks.c.created_at <= db_now() - older_than)
-    stmt = stmt.order_by(tasks.c.run_after).limit(limit).with_for_update(skip_locked=True)
-    return list(conn.scalars(stmt))
+        return list(conn.scalars(stmt.where(tasks.c.id.in_(list(ids)))))
+    stmt = stmt.where(tasks.c.created_at <= db_now() - older_than)
+    return list(conn.scalars(stmt.order_by(tasks.c.run_after).limit(limit).with_for_update(skip_locked=True)))
 
 
 def mark_published(conn: Connection, ids: Sequence[str]) -> None:
     if ids:
         relaxed_commit(conn)
-        conn.execute(update(tasks).where(tasks.c.id.in_(list(ids))).values(published_at=db_now()))
+        conn.execute(update(tasks).where(tasks.c.id.in_(list(ids)), tasks.c.published_at.is_(None))
+                     .values(published_at=db_now()))
 
 
 def unpublish_stale(conn: Connection, after: float) -> int:

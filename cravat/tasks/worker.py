@@ -79,7 +79,9 @@ class Worker:
         return any(t.is_alive() for t in self._threads)
 
     def _loop(self, owner: str) -> None:
-        unrecorded = False  # a task's end could not be written (the database went away): free it first
+        # A task's end, or a claim, could not be written (the database went away): this thread may still
+        # hold a lease although it runs nothing, so it frees its leases before claiming again.
+        unrecorded = False
         while not self._stopping.is_set():
             try:
                 if unrecorded:
@@ -89,6 +91,7 @@ class Worker:
                 outcome = self._run_next(owner)
                 unrecorded = outcome is not None and outcome.kind == LOST_OUTCOME and outcome.code == 503
             except Exception as exc:
+                unrecorded = True  # a claim whose commit was in doubt may hold a task: free it first
                 LOG.warning("%s: cannot claim tasks (%s); trying again in %gs", self.name,
                             str(exc).splitlines()[0] if str(exc) else type(exc).__name__, self.poll)
                 self._stopping.wait(self.poll)
