@@ -2,7 +2,7 @@
 
 Every arm serves the same orders API (tests/functional/taskapp.py, or its
 plain-Celery twin bench/tasks_plain.py) on the same stdlib HTTP server,
-one API process and one worker process with two executors, the same
+one API process and two processes that run tasks (Celery's pool children, or cravat's workers), the same
 PostgreSQL, the same RabbitMQ and the same trivial task (the order set
 ACTIVE and one effect row written). Latency is the order's ``activated``
 minus its ``created``, both stamped by the database's clock.
@@ -10,7 +10,9 @@ minus its ``created``, both stamped by the database's clock.
 - A: plain Celery, Barbican's order: commit, then ``apply_async``; Celery's defaults.
 - B: cravat's outbox on Celery (transport "celery": relay, wrapper, acks late, quorum queue).
 - C: cravat's embedded transport on PostgreSQL (no broker).
-- D: cravat's embedded transport on SQLite, reported on its own (the API's own threads run tasks too).
+- D: cravat's embedded transport on SQLite, reported on its own (the API's own thread runs tasks too).
+- E: A's code with B's delivery settings (acks late, reject on worker lost, prefetch 1, a quorum queue
+  with a delivery limit, publisher confirms): what at-least-once costs in Celery itself, outbox aside.
 
 Load is open-loop at a constant arrival rate (requests are sent at their
 scheduled times whatever the answers do), stepped up to saturation; the
@@ -59,6 +61,7 @@ BROKER = os.environ.get("CRAVAT_BENCH_RABBITMQ", "amqp://guest:guest@127.0.0.1:5
 CELERY = str(Path(sys.executable).parent / "celery")
 ARMS = {
     "A": "plain Celery, commit then apply_async (Barbican's style)",
+    "E": "plain Celery as A, with B's delivery settings",
     "B": "cravat outbox on Celery",
     "C": "cravat embedded, PostgreSQL",
     "D": "cravat embedded, SQLite",
@@ -78,25 +81,27 @@ class Arm:
                 "TASKAPP_QUEUE": self.queue, "TASKAPP_BROKER_URL": BROKER, "TASKAPP_POLL": "0.2",
                 "TASKAPP_LEASE": "5", "TASKAPP_SWEEP_AFTER": "5", "TASKAPP_RELAY_GRACE": "1",
                 "BENCH_DATABASE_URL": url, "BENCH_BROKER_URL": BROKER, "BENCH_QUEUE": self.queue}
-        if key == "A":
+        cravat_worker = [CRAVAT, "worker", "--app", "tests.functional.taskapp:app"]
+        if key in ("A", "E"):
             self.api_argv = [PYTHON, "-m", "bench.tasks_plain", str(self.port)]
-            self.worker_argv = [CELERY, "-A", "bench.tasks_plain:celery_app", "worker", "--concurrency=2",
-                                f"--queues={self.queue}", "--loglevel=INFO", "--without-mingle", "--without-gossip",
-                                f"--hostname=bench-{self.queue}@%h"]
-            self.env = base
+            self.worker_argvs = [[CELERY, "-A", "bench.tasks_plain:celery_app", "worker", "--concurrency=2",
+                                  f"--queues={self.queue}", "--loglevel=INFO", "--without-mingle",
+                                  "--without-gossip", f"--hostname=bench-{self.queue}@%h"]]
+            self.env = {**base, "BENCH_AT_LEAST_ONCE": "1" if key == "E" else ""}
         elif key == "B":
             self.api_argv = [PYTHON, "-m", "tests.functional.taskapp", str(self.port)]
-            self.worker_argv = [CRAVAT, "worker", "--app", "tests.functional.taskapp:app", "--concurrency", "2"]
+            self.worker_argvs = [[*cravat_worker, "--concurrency", "2"]]
             self.env = {**base, "TASKAPP_TRANSPORT": "celery", "TASKAPP_THREADS": "0"}
         else:
-            # C: the API only enqueues, the worker process runs (woken by NOTIFY). D is the single-host
-            # default: the API's own threads run tasks too, woken by its commits (SQLite has no NOTIFY).
+            # Two processes run tasks in every arm (Celery's two pool children in A, E and B). C: two
+            # worker processes, woken by NOTIFY. D, the single-host default: the API's own thread, woken by
+            # its commits, and one worker process (SQLite has no NOTIFY: it polls).
             self.api_argv = [PYTHON, "-m", "tests.functional.taskapp", str(self.port)]
-            self.worker_argv = [CRAVAT, "worker", "--app", "tests.functional.taskapp:app", "--threads", "2"]
-            self.env = {**base, "TASKAPP_TRANSPORT": "embedded", "TASKAPP_THREADS": "2" if key == "D" else "0"}
+            self.worker_argvs = [[*cravat_worker, "--threads", "1"]] * (2 if key == "C" else 1)
+            self.env = {**base, "TASKAPP_TRANSPORT": "embedded", "TASKAPP_THREADS": "1" if key == "D" else "0"}
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         self.api: Proc | None = None
-        self.worker: Proc | None = None
+        self.workers: list[Proc | None] = [None] * len(self.worker_argvs)
         self._n = 0
 
     def migrate(self) -> None:
@@ -111,15 +116,17 @@ class Arm:
         self.api = Proc("api", self.api_argv, self.env, self.tmp / f"{self.key}-api-{self._n}.log")
         wait_until(lambda: port_open(self.port) or self.api.popen.poll() is not None, 30, f"{self.key}'s API")
 
-    def start_worker(self) -> None:
+    def start_worker(self, index: int) -> None:
         self._n += 1
-        self.worker = Proc("worker", self.worker_argv, self.env, self.tmp / f"{self.key}-worker-{self._n}.log")
-        wait_until(lambda: " ready." in self.worker.text() or "thread(s) on" in self.worker.text()
-                   or self.worker.popen.poll() is not None, 60, f"{self.key}'s worker")
+        proc = self.workers[index] = Proc("worker", self.worker_argvs[index], self.env,
+                                          self.tmp / f"{self.key}-worker-{self._n}.log")
+        wait_until(lambda: " ready." in proc.text() or "thread(s) on" in proc.text()
+                   or proc.popen.poll() is not None, 60, f"{self.key}'s worker")
 
     def start(self) -> None:
         self.start_api()
-        self.start_worker()
+        for index in range(len(self.workers)):
+            self.start_worker(index)
 
     def reset(self) -> None:
         with self.engine.begin() as conn:
@@ -140,10 +147,11 @@ class Arm:
             return conn.exec_driver_sql("SELECT COUNT(*) FROM taskapp_orders WHERE status = 'PENDING'").scalar()
 
     def stop_processes(self) -> None:
-        for proc in (self.api, self.worker):
+        for proc in (self.api, *self.workers):
             if proc is not None:
                 proc.stop()
-        self.api = self.worker = None
+        self.api = None
+        self.workers = [None] * len(self.worker_argvs)
 
     def stop(self) -> None:
         self.stop_processes()
@@ -199,7 +207,16 @@ def open_loop(port: int, rate: float, seconds: float, threads: int = 24) -> Load
     return load
 
 
+def warm_up(arm: Arm) -> None:
+    """A second of light load first, drained: connections opened, queues declared, code paths warm."""
+    open_loop(arm.port, 20, 1.0)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and arm.pending():
+        time.sleep(0.1)
+
+
 def measure_step(arm: Arm, rate: float, seconds: float, drain: float) -> dict[str, Any]:
+    warm_up(arm)
     arm.reset()
     began = time.time()
     load = open_loop(arm.port, rate, seconds)
@@ -222,6 +239,7 @@ def measure_step(arm: Arm, rate: float, seconds: float, drain: float) -> dict[st
 
 def killed_run(arm: Arm, rate: float, seconds: float, rng: random.Random) -> dict[str, Any]:
     """Load while the API or the worker is SIGKILLed every 2-4 s and restarted; then count the damage."""
+    warm_up(arm)
     arm.reset()
     stop = threading.Event()
     kills: list[str] = []
@@ -229,10 +247,14 @@ def killed_run(arm: Arm, rate: float, seconds: float, rng: random.Random) -> dic
     def killer() -> None:
         while not stop.wait(rng.uniform(2.0, 4.0)):
             which = rng.choice(("api", "worker"))
-            proc = arm.api if which == "api" else arm.worker
+            index = rng.randrange(len(arm.workers))
+            proc = arm.api if which == "api" else arm.workers[index]
             proc.stop()  # SIGKILL to its whole process group: a Celery pool dies with its parent
             kills.append(which)
-            (arm.start_api if which == "api" else arm.start_worker)()
+            if which == "api":
+                arm.start_api()
+            else:
+                arm.start_worker(index)
 
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
@@ -267,7 +289,7 @@ def _pct(values: list[float], p: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--arms", default="A,B,C,D")
+    parser.add_argument("--arms", default="A,E,B,C,D")
     parser.add_argument("--rates", default="25,50,100,150,200", help="offered orders per second, stepped")
     parser.add_argument("--step", type=float, default=4.0, help="seconds of load per step")
     parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait for a step's backlog")
@@ -343,7 +365,7 @@ def report(keys: list[str], steps: dict[str, list[dict[str, Any]]], kills: dict[
         if b is None:
             lines.append(f"| {key}: {ARMS[key]} | none sustained | | | | |")
             continue
-        ratio = f"{b['achieved'] / base['achieved']:.2f}" if base and key != "D" else "(own)" if key == "D" else ""
+        ratio = "(own)" if key == "D" else f"{b['achieved'] / base['achieved']:.2f}" if base else ""
         lines.append(f"| {key}: {ARMS[key]} | {b['rate']:.0f} | {b['achieved']:.1f}/s | {b['p50'] * 1000:.1f} ms | "
                      f"{b['p99'] * 1000:.1f} ms | {ratio} |")
     lines += ["", "Every step (achieved orders/s; p50 / p99 ms; * sustained):", "",

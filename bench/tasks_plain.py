@@ -4,7 +4,8 @@ The request commits the order, then casts the task (``apply_async``), as
 Barbican's ``OrdersController.on_post`` does; Celery runs with its
 defaults (acknowledged when the task starts, prefetch 4, a classic queue),
 as a service that adopts Celery as it comes would. The task loads the
-order, sets it ACTIVE and writes its effect row, as taskapp's does.
+order, sets it ACTIVE and writes its effect row, as taskapp's does. With
+``BENCH_AT_LEAST_ONCE=1`` (arm E) Celery gets B's delivery settings.
 
     BENCH_DATABASE_URL=... BENCH_BROKER_URL=... BENCH_QUEUE=... python -m bench.tasks_plain PORT
     BENCH_DATABASE_URL=... celery -A bench.tasks_plain:celery_app worker -c 2 -Q $BENCH_QUEUE
@@ -32,6 +33,17 @@ celery_app = Celery("bench-plain", broker=os.environ.get("BENCH_BROKER_URL", "am
                     set_as_current=False)
 celery_app.conf.update(task_default_queue=QUEUE, task_ignore_result=True, worker_enable_remote_control=False,
                        worker_send_task_events=False)
+if os.environ.get("BENCH_AT_LEAST_ONCE"):  # arm E: the delivery settings cravat gives Celery (arm B)
+    from kombu import Exchange, Queue
+
+    from cravat.tasks.broker import quorum_arguments
+
+    celery_app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        broker_transport_options={"confirm_publish": True}, worker_detect_quorum_queues=True,
+        task_queues=[Queue(QUEUE, Exchange(QUEUE, type="topic"), routing_key=QUEUE,
+                           queue_arguments=quorum_arguments(QUEUE, 10))],
+        task_default_exchange=QUEUE, task_default_routing_key=QUEUE)
 
 
 @celery_app.task(name="plain.generate")
