@@ -290,11 +290,12 @@ def _pct(values: list[float], p: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arms", default="A,E,B,C,D")
-    parser.add_argument("--rates", default="25,50,100,150,200", help="offered orders per second, stepped")
+    parser.add_argument("--rates", default="50,100,150,200,250", help="offered orders per second, stepped")
     parser.add_argument("--step", type=float, default=4.0, help="seconds of load per step")
     parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait for a step's backlog")
     parser.add_argument("--kill-rate", type=float, default=40.0)
     parser.add_argument("--kill-seconds", type=float, default=20.0)
+    parser.add_argument("--repeat", type=int, default=2, help="tries per step and arm; the better one counts")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--markdown", help="also write the tables to this file")
     args = parser.parse_args(argv)
@@ -311,17 +312,23 @@ def main(argv: list[str] | None = None) -> int:
                 arm = arms[key] = Arm(key, pg if key != "D" else f"sqlite:///{tmp}/orders.db", tmp)
                 arm.migrate()
             steps: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
-            for i, rate in enumerate(rates):
-                order = keys[i % len(keys):] + keys[:i % len(keys)]
-                for key in order:
-                    arm = arms[key]
-                    arm.start()
-                    try:
-                        result = measure_step(arm, rate, args.step, args.drain)
-                    finally:
-                        arm.stop_processes()
-                    steps[key].append(result)
-                    print(f"{key} {rate:>6.0f}/s: {_line(result)}", flush=True)
+            turn = 0
+            for rate in rates:
+                tries: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+                for _ in range(args.repeat):
+                    order = keys[turn % len(keys):] + keys[:turn % len(keys)]
+                    turn += 1
+                    for key in order:
+                        arm = arms[key]
+                        arm.start()
+                        try:
+                            result = measure_step(arm, rate, args.step, args.drain)
+                        finally:
+                            arm.stop_processes()
+                        tries[key].append(result)
+                        print(f"{key} {rate:>6.0f}/s: {_line(result)}", flush=True)
+                for key in keys:  # the better try: others' load on this shared machine only ever slows an arm
+                    steps[key].append(max(tries[key], key=lambda r: (r["sustained"], r["achieved"])))
             kills = {}
             for key in keys:
                 arm = arms[key]
@@ -349,25 +356,34 @@ def _line(r: dict[str, Any]) -> str:
 
 
 def best(results: list[dict[str, Any]]) -> dict[str, Any] | None:
-    sustained = [r for r in results if r["sustained"]]
-    return max(sustained, key=lambda r: r["rate"]) if sustained else None
+    """The highest step sustained with every step below it."""
+    found = None
+    for r in results:
+        if not r["sustained"]:
+            break
+        found = r
+    return found
 
 
 def report(keys: list[str], steps: dict[str, list[dict[str, Any]]], kills: dict[str, Any],
            args: argparse.Namespace) -> str:
-    lines = [f"Offered rates {args.rates} orders/s, {args.step:g} s per step, arms interleaved; "
-             f"SIGKILL rerun at {args.kill_rate:g}/s for {args.kill_seconds:g} s, seed {args.seed}.", "",
-             "| arm | max sustained (orders/s offered) | achieved there | p50 | p99 | ratio to A |",
+    lines = [f"Offered rates {args.rates} orders/s, {args.step:g} s per step, the better of {args.repeat} "
+             f"interleaved tries per step; SIGKILL rerun at {args.kill_rate:g}/s for {args.kill_seconds:g} s, "
+             f"seed {args.seed}.", "",
+             "| arm | max sustained (orders/s) | p50 there | p99 there | peak achieved | ratio to A: sustained, peak |",
              "|---|---|---|---|---|---|"]
     base = best(steps["A"]) if "A" in steps else None
+    base_peak = max((r["achieved"] for r in steps.get("A", [])), default=0.0)
     for key in keys:
         b = best(steps[key])
-        if b is None:
-            lines.append(f"| {key}: {ARMS[key]} | none sustained | | | | |")
-            continue
-        ratio = "(own)" if key == "D" else f"{b['achieved'] / base['achieved']:.2f}" if base else ""
-        lines.append(f"| {key}: {ARMS[key]} | {b['rate']:.0f} | {b['achieved']:.1f}/s | {b['p50'] * 1000:.1f} ms | "
-                     f"{b['p99'] * 1000:.1f} ms | {ratio} |")
+        peak = max(r["achieved"] for r in steps[key])
+        sustained = f"{b['rate']:.0f} | {b['p50'] * 1000:.1f} ms | {b['p99'] * 1000:.1f} ms" if b else "none | | "
+        if key == "D":
+            ratio = "(own)"
+        else:
+            ratio = (f"{b['rate'] / base['rate']:.2f}" if b and base else "-") + \
+                (f", {peak / base_peak:.2f}" if base_peak else "")
+        lines.append(f"| {key}: {ARMS[key]} | {sustained} | {peak:.1f}/s | {ratio} |")
     lines += ["", "Every step (achieved orders/s; p50 / p99 ms; * sustained):", "",
               "| rate | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
     for i, rate in enumerate(float(r) for r in args.rates.split(",")):
