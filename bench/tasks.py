@@ -24,7 +24,7 @@ SIGKILLs of its API and its worker (restarted at once), and the orders that
 never became ACTIVE (lost) and those left with no task anywhere (orphaned)
 are counted.
 
-    .venv/bin/python bench/tasks.py                       # ~6 minutes
+    .venv/bin/python bench/tasks.py                       # ~15 minutes
     .venv/bin/python bench/tasks.py --rates 20,40 --step 3 --kill-seconds 8 --arms A,B   # a quick look
     .venv/bin/python bench/tasks.py --markdown /tmp/tasks.md
 
