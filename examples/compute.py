@@ -253,9 +253,10 @@ class Ping:
         return {"ping": "pong"}
 
 
-def build_app(*, extensions_allow: str | None = None, extensions_deny: str | None = None,
-              skip_broken_extensions: bool | str = False, **settings: Any) -> cravat.API:
-    """A fresh compute API with its own store; ``settings`` go to ``cravat.APIOptions``.
+def build_app(store: ServerStore | None = None, *, extensions_allow: str | None = None,
+              extensions_deny: str | None = None, skip_broken_extensions: bool | str = False,
+              **settings: Any) -> cravat.API:
+    """A fresh compute API with its own store (or ``store``); ``settings`` go to ``cravat.APIOptions``.
 
     The ``extensions_*`` settings (from a paste file's ``[app:...]`` section,
     as text) choose which installed extensions load: aliases separated by
@@ -266,7 +267,7 @@ def build_app(*, extensions_allow: str | None = None, extensions_deny: str | Non
     settings.setdefault("microversions", MICROVERSIONS)
     api = cravat.API(**settings)
     api.policy.register(BASE_RULES)
-    store = ServerStore()
+    store = store if store is not None else ServerStore()
     points = ExtensionPoints(POINTS)
     api.route("/", cravat.VersionDetail(VERSION))
     api.route("/ping", Ping())

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from cravat.api.app import API
-from cravat.deploy import cli_openapi, cli_policy, server
+from cravat.deploy import cli_db, cli_openapi, cli_policy, cli_tasks, server
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.pasteload import PasteLoadError
 from cravat.deploy.server import AppSource, ServeError, ServeOptions
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     cli_openapi.register(commands)
     cli_policy.register(commands)
+    cli_db.register(commands)
+    cli_tasks.register(commands)
     return parser
 
 

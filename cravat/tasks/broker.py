@@ -1,0 +1,158 @@
+"""The broker transport: Celery 5 on RabbitMQ runs the workers; cravat adds the wrapper it runs.
+
+Celery is configured for at-least-once delivery:
+
+- ``task_acks_late``: a message is acknowledged after the task returns, and
+  the wrapper returns only after the task's end is committed;
+- ``task_reject_on_worker_lost``: a child killed mid-task puts its message back;
+- ``worker_prefetch_multiplier = 1``: a worker holds one unacknowledged message per process;
+- a quorum queue (replicated, durable) with ``x-delivery-limit``, past which a
+  message goes to the dead-letter queue ``<queue>.dead`` instead of looping;
+- publisher confirms (``confirm_publish``): ``publish`` returns once the broker has the message.
+
+The message carries only the task's id: the row is the truth. The wrapper
+claims that row with a lease (skipping it if it is done, or held by a live
+worker), runs it through the same template as the embedded workers, and
+returns: Celery acknowledges after that. Retries are the row's too
+(``run_after``): the relay publishes a retried task again when it is due,
+so no ETA message waits in the broker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from cravat.tasks import faults
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from cravat.tasks.service import Tasks
+
+LOG = logging.getLogger("cravat.tasks.broker")
+
+#: The one Celery task cravat registers: ``cravat.run(task_id)``.
+RUN = "cravat.run"
+
+
+class BrokerUnavailable(Exception):
+    """The broker cannot be reached; the message names it (its password hidden)."""
+
+
+def celery_app(tasks: Tasks) -> Celery:
+    """The Celery application of ``tasks``: its broker, its queues, the wrapper registered."""
+    try:
+        from celery import Celery
+        from celery.signals import worker_process_init
+        from kombu import Exchange, Queue
+    except ImportError:
+        raise RuntimeError("the broker transport needs Celery: pip install 'cravat[celery]'") from None
+    settings = tasks.settings
+    app = Celery(f"cravat-{tasks.database.name}", broker=settings.broker_url, set_as_current=False)
+    exchange = Exchange(settings.queue, type="topic", durable=True)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        task_queues=[Queue(settings.queue, exchange, routing_key=settings.queue, durable=True,
+                           queue_arguments=quorum_arguments(settings.queue, settings.delivery_limit))],
+        task_default_queue=settings.queue,
+        task_default_exchange=settings.queue,
+        task_default_routing_key=settings.queue,
+        worker_detect_quorum_queues=True,
+        broker_transport_options={"confirm_publish": True},
+        broker_connection_timeout=settings.broker_timeout,
+        broker_connection_retry_on_startup=True,
+        task_publish_retry=False,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_hijack_root_logger=False,
+        worker_enable_remote_control=False,
+        worker_send_task_events=False,
+        broker_heartbeat=10,
+    )
+
+    @app.task(name=RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+    def run(task_id: str) -> str:
+        outcome = tasks.run_one(task_id)
+        faults.point("worker-after-commit")
+        return outcome
+
+    def forked(**kwargs: Any) -> None:
+        tasks.database.after_fork()
+
+    worker_process_init.connect(forked, weak=False)
+    return app
+
+
+def quorum_arguments(queue: str, delivery_limit: int) -> dict[str, Any]:
+    return {"x-queue-type": "quorum", "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": f"{queue}.dead"}
+
+
+def declare_queues(app: Celery, queue: str, delivery_limit: int) -> None:
+    """The task queue and its dead-letter queue, declared (idempotent) before anything is published."""
+    from kombu import Exchange, Queue
+    from kombu.exceptions import OperationalError
+    from kombu.utils.url import maybe_sanitize_url
+
+    exchange = Exchange(queue, type="topic", durable=True)
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=app.conf.broker_connection_timeout)
+            channel = connection.default_channel
+            Queue(f"{queue}.dead", durable=True, queue_arguments={"x-queue-type": "quorum"})(channel).declare()
+            Queue(queue, exchange, routing_key=queue, durable=True,
+                  queue_arguments=quorum_arguments(queue, delivery_limit))(channel).declare()
+    except (OSError, OperationalError) as exc:
+        raise BrokerUnavailable(f"cannot reach the broker {maybe_sanitize_url(app.conf.broker_url)}: {exc}") from None
+
+
+class Publisher:
+    """``publish(task_id)``: one confirmed message per task, on a connection kept between calls."""
+
+    def __init__(self, app: Celery, queue: str, delivery_limit: int) -> None:
+        self.app = app
+        self.queue = queue
+        self.delivery_limit = delivery_limit
+        self._producer: Any = None
+        self._declared = False
+        self._pid = os.getpid()
+
+    def __call__(self, task_id: str) -> None:
+        if self._pid != os.getpid():  # forked: the parent's connection is not ours
+            self._producer, self._declared, self._pid = None, False, os.getpid()
+        if not self._declared:
+            declare_queues(self.app, self.queue, self.delivery_limit)
+            self._declared = True
+        if self._producer is None:
+            connection = self.app.connection_for_write()
+            connection.ensure_connection(max_retries=1, timeout=self.app.conf.broker_connection_timeout)
+            self._producer = self.app.amqp.Producer(connection)
+        try:
+            self.app.send_task(RUN, args=[task_id], queue=self.queue, routing_key=self.queue,
+                               producer=self._producer, retry=False)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        producer, self._producer = self._producer, None
+        self._declared = False
+        if producer is not None:
+            with contextlib.suppress(Exception):  # it is broken already
+                producer.connection.release()
+
+
+def worker_main(app: Celery, *, concurrency: int, queue: str, loglevel: str = "INFO") -> None:
+    """Run a Celery worker (prefork, ``concurrency`` children) on ``queue`` until it is stopped."""
+    import socket
+
+    app.worker_main(["worker", "--pool=prefork", f"--concurrency={concurrency}", f"--queues={queue}",
+                     f"--loglevel={loglevel}", f"--hostname=cravat-{os.getpid()}@{socket.gethostname()}",
+                     "--without-mingle", "--without-gossip"])

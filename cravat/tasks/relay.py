@@ -1,0 +1,153 @@
+"""The broker transport's relay: publish every task row not yet published, and sweep for lost ones.
+
+- A commit that enqueued hands its task ids over at once (:meth:`Relay.announce`):
+  they are published within the moment, not at the next poll.
+- Every ``poll`` seconds the relay publishes any due row still unpublished
+  ``grace`` seconds after it was written: the API died between its commit
+  and the publish, or a retry came due. Nothing committed is lost.
+- Every so often the sweeper marks for publishing again the rows published
+  ``sweep_after`` seconds ago that are neither done nor held by a live
+  lease: a broker that lost a message loses nothing.
+
+A row is published with the broker's confirmation, then marked: a relay
+killed between publishing and marking leaves the row unmarked, so it is
+published again (a duplicate, which the worker's wrapper skips). A scan
+locks the rows it publishes (``FOR UPDATE SKIP LOCKED``), so the relays of
+several processes share a backlog instead of each publishing all of it. While the broker is away, tasks wait in
+the table and the relay retries; nothing blocks the requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from cravat.tasks import faults, store
+
+if TYPE_CHECKING:
+    from cravat.tasks.service import Tasks
+
+LOG = logging.getLogger("cravat.tasks.relay")
+
+
+class Relay:
+    """Publishes ``tasks``'s outbox with ``publish(task_id)`` (which raises if the broker did not confirm)."""
+
+    def __init__(self, tasks: Tasks, publish: Callable[[str], None], *, poll: float, grace: float,
+                 sweep_after: float, name: str = "cravat-relay") -> None:
+        self.tasks = tasks
+        self.publish = publish
+        self.poll = poll
+        self.grace = grace
+        self.sweep_after = sweep_after
+        self.name = name
+        self._announced: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._broker_ok = True
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._announced.put([])
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def announce(self, task_ids: Iterable[str]) -> None:
+        self._announced.put(list(task_ids))
+
+    def _loop(self) -> None:
+        next_scan = next_sweep = 0.0
+        while not self._stopping.is_set():
+            ids = self._drain()
+            try:
+                if ids:
+                    self.relay(ids)
+                now = time.monotonic()
+                if now >= next_scan:
+                    self.relay(None)
+                    next_scan = now + self.poll
+                if now >= next_sweep:
+                    self.sweep()
+                    next_sweep = now + max(self.poll, self.sweep_after / 4)
+            except Exception as exc:
+                LOG.warning("%s: %s; trying again in %gs", self.name, _line(exc), self.poll)
+                self._stopping.wait(self.poll)
+
+    def _drain(self) -> list[str]:
+        """The ids announced since the last turn, waiting up to ``poll`` for the first."""
+        try:
+            ids = list(self._announced.get(timeout=self.poll))
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                ids.extend(self._announced.get_nowait())
+            except queue.Empty:
+                return ids
+
+    def relay(self, ids: list[str] | None) -> int:
+        """Publish these ``ids`` (or every unpublished row past ``grace``); returns how many were published.
+
+        Announced ids are published, then marked, holding no lock while the
+        broker confirms: a worker claiming one of them never waits
+        for the relay. A scan locks what it publishes (``SKIP LOCKED``) until
+        it has marked it, so the relays of several processes share a backlog
+        instead of each publishing all of it.
+        """
+        database = self.tasks.database
+        if ids is not None:
+            # PERF: no read first: this process's own commit announced them, unpublished. (If the scan of
+            # another relay got to one first, it is published twice: a duplicate the wrapper skips.)
+            published = self._publish_all(ids)
+            if published:
+                with database.connection(write=True) as conn:
+                    store.mark_published(conn, published)
+        else:
+            with database.connection(write=True) as conn:
+                found = store.unpublished(conn, older_than=self.grace)
+                published = self._publish_all(found)
+                store.mark_published(conn, published)
+        if published and not self._broker_ok:
+            LOG.warning("%s: the broker is back; publishing the outbox", self.name)
+            self._broker_ok = True
+        return len(published)
+
+    def _publish_all(self, task_ids: list[str]) -> list[str]:
+        published: list[str] = []
+        for task_id in task_ids:
+            try:
+                self.publish(task_id)
+            except Exception as exc:
+                self._broker_down(exc, len(task_ids) - len(published))
+                break
+            published.append(task_id)
+            faults.point("relay-after-publish")
+        return published
+
+    def _broker_down(self, exc: BaseException, waiting: int) -> None:
+        if self._broker_ok:
+            LOG.warning("%s: cannot publish (%s); %d task(s) wait in the outbox until the broker returns",
+                        self.name, _line(exc), waiting)
+        self._broker_ok = False
+
+    def sweep(self) -> int:
+        with self.tasks.database.connection(write=True) as conn:
+            swept = store.unpublish_stale(conn, self.sweep_after)
+        if swept:
+            LOG.warning("%s: %d task(s) published %gs ago and not done: publishing them again", self.name,
+                        swept, self.sweep_after)
+        return swept
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

@@ -1,0 +1,206 @@
+"""The task table's operations: insert, claim with a lease, renew, finish fenced on the lease, list.
+
+Every state change a worker makes says ``WHERE lease_owner = :me AND state =
+'running'``: a worker whose lease was taken over (it was too slow, or thought
+dead) changes nothing, and the transaction that would have recorded its
+effect is rolled back. That fence is what makes "a task may run twice, its
+effect happens once" true.
+
+Claiming on PostgreSQL locks candidate rows with ``FOR UPDATE SKIP LOCKED``,
+so workers never wait for each other; on SQLite the claim is one short
+``BEGIN IMMEDIATE`` transaction, preceded by a read that takes no lock, so
+an idle poll never contends for the write lock.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection, Row
+
+from cravat.db.clock import db_now
+from cravat.tasks.table import DEAD, DISCARDED, DONE, FAILED, PENDING, RUNNING, tasks
+
+HOST = socket.gethostname()
+
+_due = or_(and_(tasks.c.state == PENDING, tasks.c.run_after <= db_now()),
+           and_(tasks.c.state == RUNNING, tasks.c.lease_expires < db_now()))
+
+
+def new_owner() -> str:
+    """A lease owner: ``host:pid:nonce``, so a sibling on the same host can tell when its process is gone."""
+    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True when ``owner`` was a process on this host that no longer exists."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != HOST or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def insert_row(conn: Any, *, task_id: str, name: str, entity: str, arguments: str, max_attempts: int,
+               request_id: str | None, delay: float = 0.0) -> None:
+    conn.execute(insert(tasks).values(
+        id=task_id, name=name, entity=entity, arguments=arguments, state=PENDING, attempts=0,
+        max_attempts=max_attempts, run_after=db_now() + delay, request_id=request_id, created_at=db_now()))
+
+
+def any_due(conn: Connection) -> bool:
+    """Is there a task to claim? A plain read: no lock taken."""
+    return conn.execute(select(tasks.c.id).where(_due).limit(1)).first() is not None
+
+
+def relaxed_commit(conn: Connection) -> None:
+    """This transaction's commit need not wait for the disk (PostgreSQL): for what a crash may forget.
+
+    PERF: a claim or a "published" mark that a database crash forgets only
+    means the task is claimed or published again, which the lease fence
+    makes harmless; not waiting for its fsync halves the commits a task
+    waits on. The entity's and the task's end are never relaxed.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
+def claim(conn: Connection, owner: str, lease: float, *, limit: int = 1, task_id: str | None = None) -> list[Row[Any]]:
+    """Claim up to ``limit`` due tasks (or the one ``task_id``, if it is due) for ``owner``, for ``lease`` s."""
+    relaxed_commit(conn)
+    candidates = select(tasks.c.id).where(_due)
+    if task_id is not None:
+        candidates = candidates.where(tasks.c.id == task_id)
+    # Any due task: skip those another worker is claiming. One task by id (a broker's message): wait for
+    # its lock, which may be the relay's, still marking it published, not another claim.
+    candidates = candidates.order_by(tasks.c.run_after).limit(limit).with_for_update(skip_locked=task_id is None)
+    stmt = (update(tasks).where(tasks.c.id.in_(candidates.scalar_subquery()))
+            .values(state=RUNNING, lease_owner=owner, lease_expires=db_now() + lease,
+                    attempts=tasks.c.attempts + 1, started_at=db_now())
+            .returning(*tasks.c))
+    return list(conn.execute(stmt))
+
+
+def expire_dead_owners(conn: Connection, *, task_id: str | None = None) -> int:
+    """End at once the leases of this host's processes that died (a restart after SIGKILL)."""
+    stmt = select(tasks.c.id, tasks.c.lease_owner).where(tasks.c.state == RUNNING,
+                                                         tasks.c.lease_owner.like(f"{HOST}:%"))
+    if task_id is not None:
+        stmt = stmt.where(tasks.c.id == task_id)
+    dead = [(row.id, row.lease_owner) for row in conn.execute(stmt) if owner_is_dead(row.lease_owner)]
+    for dead_id, dead_owner in dead:
+        conn.execute(update(tasks).where(tasks.c.id == dead_id, tasks.c.lease_owner == dead_owner,
+                                         tasks.c.state == RUNNING).values(lease_expires=0.0))
+    return len(dead)
+
+
+def renew_owner(conn: Connection, owner: str, lease: float) -> None:
+    """Extend the lease of whatever ``owner`` (one worker thread) runs."""
+    conn.execute(update(tasks).where(tasks.c.lease_owner == owner, tasks.c.state == RUNNING)
+                 .values(lease_expires=db_now() + lease))
+
+
+def expire_owner(conn: Connection, owner: str) -> None:
+    """End ``owner``'s leases now: it could not record a task's end, and runs nothing else."""
+    conn.execute(update(tasks).where(tasks.c.lease_owner == owner, tasks.c.state == RUNNING)
+                 .values(lease_expires=0.0))
+
+
+def fence(conn: Any, task_id: str, owner: str, **values: Any) -> bool:
+    """Change the task this owner holds (done, failed, dead, back to pending); False if it holds it no more."""
+    result = conn.execute(update(tasks).where(tasks.c.id == task_id, tasks.c.lease_owner == owner,
+                                              tasks.c.state == RUNNING).values(**values))
+    return result.rowcount == 1
+
+
+def done(conn: Any, task_id: str, owner: str) -> bool:
+    return fence(conn, task_id, owner, state=DONE, finished_at=db_now(), lease_expires=None)
+
+
+def ended(conn: Any, task_id: str, owner: str, state: str, error: str) -> bool:
+    return fence(conn, task_id, owner, state=state, finished_at=db_now(), lease_expires=None, last_error=error)
+
+
+def again(conn: Any, task_id: str, owner: str, delay: float, error: str) -> bool:
+    """Back to pending, to run after ``delay`` seconds (the relay publishes it again when it is due)."""
+    return fence(conn, task_id, owner, state=PENDING, run_after=db_now() + delay, lease_owner=None,
+                 lease_expires=None, last_error=error, published_at=None)
+
+
+# --- the broker transport's outbox ----------------------------------------------------------
+
+def unpublished(conn: Connection, *, ids: Iterable[str] | None = None, older_than: float = 0.0,
+                limit: int = 500) -> list[str]:
+    """Tasks due and not published yet: those ``ids`` (read, not locked), or any committed ``older_than`` s
+    ago (locked, ``SKIP LOCKED``: the relays of many processes scan the same table and share it out)."""
+    stmt = select(tasks.c.id).where(tasks.c.published_at.is_(None), tasks.c.state == PENDING,
+                                    tasks.c.run_after <= db_now())
+    if ids is not None:
+        return list(conn.scalars(stmt.where(tasks.c.id.in_(list(ids)))))
+    stmt = stmt.where(tasks.c.created_at <= db_now() - older_than)
+    return list(conn.scalars(stmt.order_by(tasks.c.run_after).limit(limit).with_for_update(skip_locked=True)))
+
+
+def mark_published(conn: Connection, ids: Sequence[str]) -> None:
+    if ids:
+        relaxed_commit(conn)
+        conn.execute(update(tasks).where(tasks.c.id.in_(list(ids)), tasks.c.published_at.is_(None))
+                     .values(published_at=db_now()))
+
+
+def unpublish_stale(conn: Connection, after: float) -> int:
+    """Published ``after`` s ago and still not done, nor held by a live lease: publish again."""
+    stmt = (update(tasks)
+            .where(tasks.c.published_at < db_now() - after,
+                   or_(tasks.c.state == PENDING,
+                       and_(tasks.c.state == RUNNING, tasks.c.lease_expires < db_now())))
+            .values(published_at=None, state=PENDING, lease_owner=None, lease_expires=None))
+    return conn.execute(stmt).rowcount
+
+
+# --- operators ------------------------------------------------------------------------------
+
+def listing(conn: Connection, states: Sequence[str], limit: int = 100) -> list[Row[Any]]:
+    stmt = select(tasks).where(tasks.c.state.in_(states)).order_by(tasks.c.created_at).limit(limit)
+    return list(conn.execute(stmt))
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    return {state: n for state, n in conn.execute(select(tasks.c.state, func.count()).group_by(tasks.c.state))}
+
+
+def get(conn: Connection, task_id: str) -> Row[Any] | None:
+    return conn.execute(select(tasks).where(tasks.c.id == task_id)).first()
+
+
+def retry(conn: Connection, task_id: str) -> bool:
+    """A failed, dead or discarded task runs again from its first attempt."""
+    result = conn.execute(update(tasks).where(tasks.c.id == task_id, tasks.c.state.in_((FAILED, DEAD, DISCARDED)))
+                          .values(state=PENDING, attempts=0, run_after=db_now(), lease_owner=None,
+                                  lease_expires=None, published_at=None, finished_at=None))
+    return result.rowcount == 1
+
+
+def discard(conn: Connection, task_id: str) -> bool:
+    """A task that is not running is set aside for good."""
+    result = conn.execute(update(tasks).where(tasks.c.id == task_id, tasks.c.state.in_((PENDING, FAILED, DEAD)))
+                          .values(state=DISCARDED, finished_at=db_now(), lease_owner=None, lease_expires=None))
+    return result.rowcount == 1
+
+
+def purge(conn: Connection) -> None:
+    """Every row (tests and benchmarks)."""
+    conn.execute(delete(tasks))
