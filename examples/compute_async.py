@@ -99,6 +99,7 @@ class ImageActions:
     def __init__(self, store: compute.ServerStore) -> None:
         self.store = store
 
+    @cravat.rule("os_compute_api:servers:create_image", compute.CALLER, "Snapshot a server into an image.")
     @cravat.validate(body=CREATE_IMAGE)
     @cravat.action("createImage", status=202)
     def create_image(self, req: cravat.Request, id: str, body: Any, session: Any, tasks: Any) -> Result:
@@ -111,12 +112,14 @@ class ImageActions:
 
 
 class ImagesController:
+    @cravat.rule("os_compute_api:images:index", compute.CALLER, "List images.")
     @cravat.validate(query=LIST_QUERY)
     def index(self, req: cravat.Request, session: Any, limit: int | None = None, marker: str | None = None) -> Any:
         page = cravat.db.marker_page(session, IMAGES.query(), Image.id, limit=limit, marker=marker,
                                      sort=Image.created)
         return {"images": [view(req, i) for i in page.items], "images_links": page.links(req)}
 
+    @cravat.rule("os_compute_api:images:show", compute.CALLER, "Show an image.")
     def show(self, req: cravat.Request, session: Any, id: str) -> Any:
         return {"image": view(req, IMAGES.get(session, id))}
 

@@ -4,6 +4,7 @@ import pytest
 
 import cravat
 from cravat import Result, errors
+from cravat.api.lifecycle import LifecycleError
 from cravat.db import Database
 from cravat.testing import Client
 
@@ -79,8 +80,9 @@ def test_a_database_that_is_away_is_a_503_in_the_apis_style_not_a_500():
 
 def test_an_api_whose_database_is_down_fails_to_start_naming_it():
     api = build(Database("postgresql://postgres@127.0.0.1:1/none", connect_timeout=1))
-    with pytest.raises(cravat.db.DatabaseUnavailable, match="127.0.0.1:1/none"):
+    with pytest.raises(LifecycleError, match="127.0.0.1:1/none") as info:
         api.lifecycle.start()
+    assert isinstance(info.value.__cause__, cravat.db.DatabaseUnavailable)
 
 
 def test_the_api_finds_its_database_among_its_resources(tmp_path):
