@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from cravat.api.compiler import Compiled
 from cravat.api.encoding import encode
 from cravat.api.errorhandlers import ErrorHandlers
-from cravat.http.errors import BadRequest, MethodNotAllowed, NotFound
+from cravat.http.errors import BadRequest, HTTPError, MethodNotAllowed, NotFound
 from cravat.http.request import Request, Site, wsgi_text
 from cravat.http.request_id import ENV_REQUEST_ID, RequestIds
 from cravat.routing.router import Route
@@ -26,6 +26,7 @@ class Dispatcher:
     def __init__(self, compiled: Compiled, errors: ErrorHandlers, site: Site, negotiator: Negotiator | None) -> None:
         self._router = compiled.router
         self._errors = errors
+        self._render = errors.renderer.render
         self._site = site
         self._negotiator = negotiator
         self._negotiate = negotiator.negotiate if negotiator is not None else _no_version
@@ -49,6 +50,8 @@ class Dispatcher:
             req = _request(environ, route.params(values), request_id, self._site, version, impl)
             result = impl.run(req)
             status, headers, payload = encode(impl, req, result)
+        except HTTPError as error:  # PERF: the usual refusal, rendered without the handler lookup
+            status, headers, payload = self._render(error, request_id)
         except Exception as error:
             status, headers, payload = self._errors.render(error, req, environ, request_id)
         if version is not None and self._negotiator is not None:
