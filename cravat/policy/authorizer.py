@@ -94,7 +94,8 @@ class PolicyGlue:
         """A documented default listing operations the route table does not give it (or missing some)."""
         for default in self.policy.defaults:
             documented = getattr(default, "operations", None)
-            if documented is None or (default.name in self._specs and self._specs[default.name][0].given is None):
+            if documented is None or (default.name in self._specs and self._specs[default.name][0].given is None) \
+                    or not self.policy.checks_operations(default.name):
                 continue
             routed = self._operations.get(default.name, [])
             listed = [{"method": op["method"].upper(), "path": op["path"]} for op in documented]
@@ -154,8 +155,8 @@ def _check(policy: Policy, name: str, hides: bool) -> Check:
         rule = policy.effective[name]
         context = req.environ.get(ENV_CONTEXT)
         creds = rule.read(context)
-        target = {"project_id": getattr(context, "project_id", None), "user_id": getattr(context, "user_id", None),
-                  **req.path_params}
+        target = {**policy.target_defaults, "project_id": getattr(context, "project_id", None),
+                  "user_id": getattr(context, "user_id", None), **req.path_params}
         scopes = rule.scope_types
         if scopes is not None and token_scope(creds) not in scopes:
             raise _denied(name, hides, f"Policy doesn't allow {name} to be performed with a {token_scope(creds)}-"
