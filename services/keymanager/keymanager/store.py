@@ -1,0 +1,1 @@
+"""Storing and reading secret payloads through the crypto plugin (placeholder; lands with secrets)."""
