@@ -11,6 +11,10 @@
     # keystone (the default): behind keystonemiddleware's auth_token
     # noauth: believe X-User-Id / X-Project-Id / X-Roles as sent (development, tests)
     auth_strategy = keystone
+    # noauth only, as Barbican's UnauthenticatedContextMiddleware: the roles of a request
+    # without X-Roles, and a 400 "Missing X-Project-Id" for a request without a project
+    default_roles = admin
+    require_project_id = true
 
 It builds the request context (:mod:`cravat.policy.context`) and leaves it at
 ``environ["cravat.context"]``, where handlers read it as ``req.context``.
@@ -25,7 +29,7 @@ from typing import Any
 from oslo_middleware import cors as _oslo_cors
 
 from cravat.deploy.guard import error_style_of
-from cravat.http.errors import RequestEntityTooLarge
+from cravat.http.errors import BadRequest, RequestEntityTooLarge
 from cravat.http.faults import FaultRenderer
 from cravat.http.request import ENV_CONTEXT
 from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
@@ -41,28 +45,62 @@ class ContextFilter:
     Without oslo.middleware's request_id filter in front, it also sets
     ``openstack.request_id``, so the context and the ``x-openstack-request-id``
     the API answers carry the same id.
+
+
+    With ``noauth``, ``default_roles`` are the roles of a request that sends
+    no ``X-Roles`` (or an empty one), and ``require_project_id`` answers a
+    request without ``X-Project-Id`` 400 ``Missing X-Project-Id``, in the
+    app's error style: what Barbican's ``UnauthenticatedContextMiddleware``
+    does (its default role is ``admin``), so the real clients' ``--no-auth``
+    requests, which send only ``X-Project-Id``, are answered as Barbican
+    answers them.
     """
 
-    def __init__(self, app: WSGIApp, auth_strategy: str = "keystone") -> None:
+    def __init__(self, app: WSGIApp, auth_strategy: str = "keystone", *,
+                 default_roles: tuple[str, ...] = (), require_project_id: bool = False) -> None:
         if auth_strategy not in AUTH_STRATEGIES:
             raise ValueError(f"auth_strategy {auth_strategy!r} is not one of {', '.join(AUTH_STRATEGIES)}")
+        if (default_roles or require_project_id) and auth_strategy != "noauth":
+            raise ValueError("default_roles and require_project_id are options of auth_strategy = noauth; "
+                             "behind keystone the token says who is calling")
         self.app = app
         self.trust_headers = auth_strategy == "noauth"
+        self.default_roles = tuple(default_roles)
+        self.require_project_id = require_project_id
+        self._faults = FaultRenderer(error_style_of(app) or "nova") if require_project_id else None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not environ.get(ENV_REQUEST_ID):
             environ[ENV_REQUEST_ID] = new_request_id()
-        environ[ENV_CONTEXT] = context_from_environ(environ, trust_headers=self.trust_headers)
+        if self.require_project_id and not environ.get("HTTP_X_PROJECT_ID"):
+            assert self._faults is not None
+            status, headers, body = self._faults.render(BadRequest("Missing X-Project-Id"), environ[ENV_REQUEST_ID])
+            start_response(status, headers)
+            return [body]
+        context = context_from_environ(environ, trust_headers=self.trust_headers)
+        if self.default_roles and not context.roles:
+            context.roles = list(self.default_roles)
+        environ[ENV_CONTEXT] = context
         return self.app(environ, start_response)
 
 
-def context_filter_factory(global_conf: dict[str, str], auth_strategy: str = "keystone"
-                           ) -> Callable[[WSGIApp], ContextFilter]:
+def context_filter_factory(global_conf: dict[str, str], auth_strategy: str = "keystone", default_roles: str = "",
+                           require_project_id: str = "false") -> Callable[[WSGIApp], ContextFilter]:
     """``paste.filter_factory`` ``egg:cravat#context``."""
     strategy = auth_strategy.strip()
     if strategy not in AUTH_STRATEGIES:
         raise ValueError(f"auth_strategy = {auth_strategy!r} is not one of {', '.join(AUTH_STRATEGIES)}")
-    return lambda app: ContextFilter(app, strategy)
+    roles = tuple(r.strip().lower() for r in default_roles.split(",") if r.strip())
+    flag = require_project_id.strip().lower()
+    if flag not in ("true", "false", "yes", "no", "1", "0", "on", "off"):
+        raise ValueError(f"require_project_id = {require_project_id!r} is not a boolean (true or false)")
+    required = flag in ("true", "yes", "1", "on")
+    ContextFilter(_nothing, strategy, default_roles=roles, require_project_id=required)  # refuse bad combinations now
+    return lambda app: ContextFilter(app, strategy, default_roles=roles, require_project_id=required)
+
+
+def _nothing(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    return []
 
 
 class SizeLimitFilter:
