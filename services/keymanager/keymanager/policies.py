@@ -16,15 +16,31 @@ container (:func:`secret_target`, :func:`container_target`), as Barbican's
 ``ACLMixin.get_acl_tuple`` builds it:
 
 >>> secret_target(secret, acls, user_id="u2")
-{'target': {'secret': {'project_id': 'p1', 'creator_id': 'u1', 'read': 'read', 'read_project_access': True}}}
+{'target': {'secret': {'read': 'read', 'read_project_access': True, 'project_id': 'p1', 'creator_id': 'u1'}}}
+
+A controller names its rule with :func:`rule` (Barbican's rule name and
+its operation's words for the 403), and an operation on a loaded entity
+checks it in the handler with :func:`authorize_secret` /
+:func:`authorize_container` / :func:`authorize_order`::
+
+    @policies.rule("secret:get", "Secret retrieval", in_handler=True)
+    def show(self, req, secret_id, session):
+        secret = load_secret(session, secret_id)               # 404 first, as Barbican's _lookup
+        policies.authorize_secret(req, session, secret)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+from sqlalchemy import select
+
+import cravat
 from cravat.policy import DeprecatedRule, DocumentedRuleDefault, RuleDefault
+from keymanager.models import ContainerACL, SecretACL
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Barbican's deprecation reason for every legacy check string.
 LEGACY_POLICY_DEPRECATION = ("The default policy for the Key Manager API has been updated "
@@ -465,3 +481,55 @@ def container_target(container: Any, acls: Iterable[Any], user_id: str | None) -
 def order_target(order: Any) -> dict[str, Any]:
     """The target of a check on a loaded order (Barbican's ``order_project_match``)."""
     return {"target": {"order": {"project_id": order.project_id}}}
+
+
+def rule(name: str, operation: str, *, in_handler: bool = False) -> Callable[[F], F]:
+    """``@cravat.rule(name)`` with Barbican's denial message for ``operation`` ("Secret retrieval").
+
+    ``in_handler=True`` for rules on a loaded secret, container or order:
+    the handler then calls :func:`authorize_secret` (or the container's,
+    the order's) once it has the entity.
+    """
+    return cravat.rule(name, in_handler=in_handler, denied=denied_message(operation))
+
+
+def secret_acls(session: Any, secret_id: str) -> list[SecretACL]:
+    return list(session.scalars(select(SecretACL).where(SecretACL.secret_id == secret_id)))
+
+
+def container_acls(session: Any, container_id: str) -> list[ContainerACL]:
+    return list(session.scalars(select(ContainerACL).where(ContainerACL.container_id == container_id)))
+
+
+def authorize_secret(req: Any, session: Any, secret: Any, *, rule: str | None = None,
+                     with_acls: bool = True) -> None:
+    """Check the operation's rule (or ``rule``) on a loaded secret: 403 with Barbican's message on a denial.
+
+    The target is Barbican's ``ACLMixin`` one: the secret's project and
+    creator and the caller's ACL values. ``with_acls=False`` gives the ACL
+    controllers' target (project and creator only), as Barbican's
+    ``SecretACLsController.get_acl_tuple`` does.
+    """
+    user_id = getattr(req.context, "user_id", None)
+    if with_acls:
+        target = secret_target(secret, secret_acls(session, secret.id), user_id)
+    else:
+        target = {"target": {"secret": {"project_id": secret.project_id, "creator_id": secret.creator_id}}}
+    req.authorize(target, rule=rule)
+
+
+def authorize_container(req: Any, session: Any, container: Any, *, rule: str | None = None,
+                        with_acls: bool = True) -> None:
+    """As :func:`authorize_secret`, for a loaded container."""
+    user_id = getattr(req.context, "user_id", None)
+    if with_acls:
+        target = container_target(container, container_acls(session, container.id), user_id)
+    else:
+        target = {"target": {"container": {"project_id": container.project_id,
+                                           "creator_id": container.creator_id}}}
+    req.authorize(target, rule=rule)
+
+
+def authorize_order(req: Any, order: Any, *, rule: str | None = None) -> None:
+    """Check the operation's rule (or ``rule``) on a loaded order (Barbican's target: its project)."""
+    req.authorize(order_target(order), rule=rule)
