@@ -27,7 +27,7 @@ import cravat.db
 from cravat import Result, errors
 from keymanager import policies
 from keymanager.context import KeyManager, timestamp, utcnow
-from keymanager.models import ACTIVE, Container, ContainerACL, ContainerConsumer, ContainerSecret, Secret
+from keymanager.models import ACTIVE, Container, ContainerConsumer, ContainerSecret, Secret
 from keymanager.orders import SchemaValidator, _strip, clean_paging, invalid_object, paged, unsupported_field
 
 CONTAINERS = cravat.db.Repository(Container, label="Container")
@@ -59,12 +59,20 @@ CONSUMER_SCHEMA = {
     "required": ["name", "URL"],
 }
 
+#: ContainerSecretValidator's schema: a secret added to (or removed from) a generic container.
+CONTAINER_SECRET_SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "maxLength": 255}, "secret_ref": {"type": "string", "minLength": 1}},
+    "required": ["secret_ref"],
+}
+
 #: The reference names each typed container allows, and those it needs.
 RSA_NAMES = ({"public_key", "private_key"}, {"private_key_passphrase"})
 CERTIFICATE_NAMES = ({"certificate"}, {"private_key", "private_key_passphrase", "intermediates"})
 
 _CONTAINER = SchemaValidator(CONTAINER_SCHEMA)
 _CONSUMER = SchemaValidator(CONSUMER_SCHEMA)
+_CONTAINER_SECRET = SchemaValidator(CONTAINER_SECRET_SCHEMA)
 _VERSION_SUFFIX = re.compile(r"/v[0-9.]+$")
 
 
@@ -166,12 +174,6 @@ def load_container(km: KeyManager, session: Any, container_id: str) -> Container
     return container
 
 
-def authorize(req: cravat.Request, session: Any, container: Container) -> None:
-    """The operation's rule against the container: its project, creator and the caller's ACL values."""
-    acls = session.scalars(select(ContainerACL).where(ContainerACL.container_id == container.id)).all()
-    req.authorize(policies.container_target(container, acls, getattr(req.context, "user_id", None)))
-
-
 class ContainersController:
     """``/v1/containers``: create, list, show, delete."""
 
@@ -179,7 +181,7 @@ class ContainersController:
         self.km = km
         self.views = ContainerViews(km)
 
-    @cravat.rule("containers:post")
+    @policies.rule("containers:post", "Container creation")
     @cravat.response(201)
     def create(self, req: cravat.Request, body: Any, session: Any) -> Result:
         project_id = self.km.project_of(req)
@@ -197,7 +199,7 @@ class ContainersController:
         ref = self.km.container_ref(req, container.id)
         return Result({"container_ref": ref}, status=201, headers={"Location": ref})
 
-    @cravat.rule("containers:get")
+    @policies.rule("containers:get", "Containers(s) retrieval")
     def index(self, req: cravat.Request, session: Any) -> Any:
         project_id = self.km.project_of(req)
         offset, limit = clean_paging(req.GET.get("offset"), req.GET.get("limit"))
@@ -211,16 +213,16 @@ class ContainersController:
         return paged(self.km, req, "containers", "containers", self.views.many(req, session, list(page)), total,
                      offset, limit)
 
-    @cravat.rule("container:get", in_handler=True)
+    @policies.rule("container:get", "Container retrieval", in_handler=True)
     def show(self, req: cravat.Request, session: Any, id: str) -> Any:
         container = load_container(self.km, session, id)
-        authorize(req, session, container)
+        policies.authorize_container(req, session, container)
         return self.views.one(req, session, container)
 
-    @cravat.rule("container:delete", in_handler=True)
+    @policies.rule("container:delete", "Container deletion", in_handler=True)
     def delete(self, req: cravat.Request, session: Any, id: str) -> None:
         container = load_container(self.km, session, id)
-        authorize(req, session, container)
+        policies.authorize_container(req, session, container)
         if container.project_id != self.km.project_of(req):
             raise errors.NotFound("Secrets container not found.")  # delete_entity_by_id is project-scoped
         session.delete(container)  # its members, consumers and ACLs go with it (ON DELETE CASCADE)
@@ -244,10 +246,10 @@ class ContainerConsumers:
         self.km = km
         self.views = ContainerViews(km)
 
-    @cravat.rule("container_consumers:get", in_handler=True)
+    @policies.rule("container_consumers:get", "ContainerConsumers(s) retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, container_id: str) -> Any:
         container = load_container(self.km, session, container_id)
-        authorize(req, session, container)
+        policies.authorize_container(req, session, container)
         offset, limit = clean_paging(req.GET.get("offset"), req.GET.get("limit"))
         stmt = select(ContainerConsumer).where(ContainerConsumer.container_id == container.id)
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -256,11 +258,11 @@ class ContainerConsumers:
         return paged(self.km, req, f"containers/{container.id}/consumers", "consumers",
                      [consumer_view(c) for c in page], total, offset, limit)
 
-    @cravat.rule("container_consumers:post", in_handler=True)
+    @policies.rule("container_consumers:post", "ContainerConsumer creation", in_handler=True)
     @cravat.response(200)
     def on_post(self, req: cravat.Request, body: Any, session: Any, container_id: str) -> Result:
         container = load_container(self.km, session, container_id)
-        authorize(req, session, container)
+        policies.authorize_container(req, session, container)
         data = validate_consumer(body)
         project_id = self.km.project_of(req)
         now = utcnow()
@@ -274,10 +276,10 @@ class ContainerConsumers:
         location = f"{self.km.base_url(req)}/consumers/{container.id}/consumers"  # hrefs.convert_consumer_to_href
         return Result(self.views.one(req, session, container), status=200, headers={"Location": location})
 
-    @cravat.rule("container_consumers:delete", in_handler=True)
+    @policies.rule("container_consumers:delete", "ContainerConsumer deletion", in_handler=True)
     def on_delete(self, req: cravat.Request, body: Any, session: Any, container_id: str) -> Result:
         container = load_container(self.km, session, container_id)
-        authorize(req, session, container)
+        policies.authorize_container(req, session, container)
         data = validate_consumer(body)
         project_id = self.km.project_of(req)
         consumer = self._find(session, container.id, data["name"], data["URL"])
@@ -302,10 +304,10 @@ class ContainerConsumer1:
     def __init__(self, km: KeyManager) -> None:
         self.km = km
 
-    @cravat.rule("consumer:get", in_handler=True)
+    @policies.rule("consumer:get", "ContainerConsumer retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, container_id: str, consumer_id: str) -> Any:
         container = load_container(self.km, session, container_id)
-        authorize(req, session, container)
+        policies.authorize_container(req, session, container)
         if not self.km.is_uuid(consumer_id):
             raise errors.NotFound("Not Found. Provided consumer id is invalid.")
         consumer = session.get(ContainerConsumer, consumer_id)
@@ -314,7 +316,62 @@ class ContainerConsumer1:
         return consumer_view(consumer)
 
 
+class ContainerSecrets:
+    """``/v1/containers/{container_id}/secrets``: add a secret to a generic container, or take one out."""
+
+    def __init__(self, km: KeyManager) -> None:
+        self.km = km
+
+    @policies.rule("container_secret:post", "Container Secret creation", in_handler=True)
+    @cravat.response(201)
+    def on_post(self, req: cravat.Request, body: Any, session: Any, container_id: str) -> Result:
+        container = load_container(self.km, session, container_id)
+        policies.authorize_container(req, session, container)
+        if container.type != "generic":
+            raise errors.BadRequest("Only 'generic' containers can be modified.")
+        name, secret_id = self._member(body)
+        if self._secret(req, session, secret_id) is None:
+            raise errors.NotFound("Secret provided doesn't exist.")
+        if self._found(session, container.id, secret_id, name):
+            raise errors.Conflict("Conflict. A secret with that name and ID is already stored in this container. "
+                                  "The same secret can exist in a container as long as the name is unique.")
+        session.add(ContainerSecret(container_id=container.id, secret_id=secret_id, name=name))
+        session.flush()
+        ref = self.km.container_ref(req, container.id)
+        return Result({"container_ref": ref}, status=201, headers={"Location": ref})
+
+    @policies.rule("container_secret:delete", "Container Secret deletion", in_handler=True)
+    def on_delete(self, req: cravat.Request, body: Any, session: Any, container_id: str) -> None:
+        container = load_container(self.km, session, container_id)
+        policies.authorize_container(req, session, container)
+        name, secret_id = self._member(body)
+        if self._secret(req, session, secret_id) is None:
+            raise errors.NotFound(f"Secret '{name}' with reference '{body['secret_ref']}' doesn't exist.")
+        found = self._found(session, container.id, secret_id, name)
+        if not found:
+            raise errors.NotFound("Secret provided is not in the container")
+        for member in found:
+            session.delete(member)
+
+    @staticmethod
+    def _member(body: Any) -> tuple[str | None, str]:
+        data = _strip(body)
+        _CONTAINER_SECRET.check(data, "ContainerSecret")
+        return data.get("name"), data["secret_ref"].rsplit("/", 1)[-1]  # hrefs.get_secret_id_from_ref
+
+    def _secret(self, req: cravat.Request, session: Any, secret_id: str) -> Secret | None:
+        return session.scalars(select(Secret).where(Secret.id == secret_id,
+                                                    Secret.project_id == self.km.project_of(req))).one_or_none()
+
+    @staticmethod
+    def _found(session: Any, container_id: str, secret_id: str, name: str | None) -> list[ContainerSecret]:
+        return list(session.scalars(select(ContainerSecret).where(
+            ContainerSecret.container_id == container_id, ContainerSecret.secret_id == secret_id,
+            ContainerSecret.name.is_(None) if name is None else ContainerSecret.name == name)))
+
+
 def register(api: cravat.API, km: KeyManager) -> None:
     api.resource("/containers", ContainersController(km), name="containers")
     api.route("/containers/{container_id}/consumers", ContainerConsumers(km), name="container_consumers")
     api.route("/containers/{container_id}/consumers/{consumer_id}", ContainerConsumer1(km), name="container_consumer")
+    api.route("/containers/{container_id}/secrets", ContainerSecrets(km), name="container_secrets")

@@ -94,7 +94,8 @@ class SchemaValidator:
 
 
 def invalid_object(schema_name: str, reason: str, prop: str | None) -> errors.HTTPError:
-    """Barbican's InvalidObject: 400 ``Provided object does not match schema '<s>': <reason>. Invalid property: '<p>'``."""
+    """Barbican's InvalidObject, a 400: ``Provided object does not match schema '<s>': <reason>. Invalid property:
+    '<p>'``."""
     return errors.BadRequest(f"Provided object does not match schema '{schema_name}': {reason}. "
                              f"Invalid property: '{prop}'")
 
@@ -254,7 +255,7 @@ class OrdersController:
         self.km = km
         self.task_name = task_name
 
-    @cravat.rule("orders:post")
+    @policies.rule("orders:post", "Order creation")
     @cravat.response(202)
     def create(self, req: cravat.Request, body: Any, session: Any, tasks: Any) -> Result:
         project_id = self.km.project_of(req)
@@ -266,7 +267,7 @@ class OrdersController:
         ref = self.km.order_ref(req, order.id)
         return Result({"order_ref": ref}, status=202, headers={"Location": ref})
 
-    @cravat.rule("orders:get")
+    @policies.rule("orders:get", "Order(s) retrieval")
     def index(self, req: cravat.Request, session: Any) -> Any:
         project_id = self.km.project_of(req)
         offset, limit = clean_paging(req.GET.get("offset"), req.GET.get("limit"))
@@ -279,11 +280,11 @@ class OrdersController:
         orders = session.scalars(stmt.order_by(Order.created_at, Order.id).offset(offset).limit(limit)).all()
         return paged(self.km, req, "orders", "orders", [self.view(req, o) for o in orders], total, offset, limit)
 
-    @cravat.rule("order:get", in_handler=True)
+    @policies.rule("order:get", "Order retrieval", in_handler=True)
     def show(self, req: cravat.Request, session: Any, id: str) -> Any:
         return self.view(req, self._order(req, session, id))
 
-    @cravat.rule("order:delete", in_handler=True)
+    @policies.rule("order:delete", "Order deletion", in_handler=True)
     def delete(self, req: cravat.Request, session: Any, id: str) -> None:
         session.delete(self._order(req, session, id))
 
@@ -292,7 +293,7 @@ class OrdersController:
         order = ORDERS.find(session, order_id, project_id=self.km.project_of(req))
         if order is None:
             raise errors.NotFound("Order not found.")
-        req.authorize(policies.order_target(order))
+        policies.authorize_order(req, order)
         return order
 
     def view(self, req: cravat.Request, order: Order) -> dict[str, Any]:
