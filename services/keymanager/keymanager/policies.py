@@ -1,15 +1,21 @@
 """The key manager's policy: Barbican 23's rule defaults (barbican/common/policies/*.py), ported.
 
 Every rule keeps Barbican's name, check string, scope and description, and
-its legacy check string as the ``deprecated_rule``. Barbican 23 sets
-oslo.policy's ``enforce_new_defaults`` to False (barbican/common/policy.py),
-so each documented rule is its new check string ORed with the legacy one,
-and the new ones are off anyway: they start with
-``True:%(enforce_new_defaults)s``, read from the target, which Barbican
-fills from the same option. With the legacy strings the roles are
+its legacy check string as the ``deprecated_rule``. The new check strings
+start with ``True:%(enforce_new_defaults)s``, read from the target, which
+Barbican fills from oslo.policy's option of that name.
+
+``enforce_new_defaults`` is False here by default: each documented rule is
+its new check string ORed with the legacy one, so the roles that count are
 ``admin``, ``creator``, ``observer`` and ``audit`` (and
-``key-manager:service-admin``); ``member`` and ``reader`` count only with
-``enforce_new_defaults = true``.
+``key-manager:service-admin``). Barbican 23.0.0 leaves the option to
+oslo.policy 6 (True; the ``opts.set_defaults(..., enforce_new_defaults=False)``
+of Barbican's master in May 2026 is not in the release), and then its
+no-auth pipeline, which makes a request without ``X-Roles`` an ``admin``,
+refuses what the real clients' ``--no-auth`` sends (403 on a secret store:
+``secrets:post`` wants ``member``). False is the configuration in which
+Barbican 23 serves them, and the clients' tests run it so. The setting
+``enforce_new_defaults = true`` gives Barbican 23.0.0's exact default.
 
 Owner and ACL checks read a target built from the loaded secret or
 container (:func:`secret_target`, :func:`container_target`), as Barbican's
@@ -47,7 +53,7 @@ LEGACY_POLICY_DEPRECATION = ("The default policy for the Key Manager API has bee
                              "to use scopes and default roles.")
 #: oslo_log's ``versionutils.deprecated.WALLABY``.
 DEPRECATED_SINCE = "W"
-#: Barbican 23's ``opts.set_defaults(CONF, enforce_new_defaults=False)``.
+#: The key manager's default (see the module's docstring); Barbican 23.0.0's own is oslo.policy's True.
 ENFORCE_NEW_DEFAULTS = False
 
 
@@ -420,10 +426,10 @@ def list_rules() -> list[RuleDefault]:
 
 
 def register(api: Any, km: Any = None) -> None:
-    """Register the defaults on ``api`` and set ``enforce_new_defaults`` as Barbican 23 does.
+    """Register the defaults on ``api``, with ``enforce_new_defaults`` False unless the settings say otherwise.
 
-    The setting ``enforce_new_defaults`` (``km.settings``, a paste option)
-    overrides Barbican's False. Barbican's documented operations (its
+    The setting ``enforce_new_defaults`` (``km.settings``: the paste
+    section's, or KEYMANAGER_ENFORCE_NEW_DEFAULTS) sets it. Barbican's documented operations (its
     ``/v1/secrets/{secret-id}`` paths) are kept as documentation, not
     compared with this API's route table.
     """
@@ -507,8 +513,8 @@ def authorize_secret(req: Any, session: Any, secret: Any, *, rule: str | None = 
 
     The target is Barbican's ``ACLMixin`` one: the secret's project and
     creator and the caller's ACL values. ``with_acls=False`` gives the ACL
-    controllers' target (project and creator only), as Barbican's
-    ``SecretACLsController.get_acl_tuple`` does.
+    controllers' target of Barbican's master (project and creator only;
+    23.0.0's ACL controllers use the whole one).
     """
     user_id = getattr(req.context, "user_id", None)
     if with_acls:

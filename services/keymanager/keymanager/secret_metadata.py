@@ -1,5 +1,201 @@
-"""Placeholder until its owner writes it (see /work/briefs/km-shared.md)."""
+"""``/v1/secrets/{id}/metadata``: a secret's user metadata, as Barbican 23's SecretMetadataController and
+SecretMetadatumController.
+
+- ``GET .../metadata`` -> 200 ``{"metadata": {key: value}}``;
+- ``PUT .../metadata`` ``{"metadata": {...}}`` replaces them all -> 201 ``{"metadata_ref": ...}``; keys must be
+  URL safe (``[A-Za-z0-9_-]``) and are stored lower-cased, keys and values must be strings;
+- ``POST .../metadata`` ``{"key", "value"}`` adds one -> 201 with ``Location``, 409 when the key is there;
+- ``GET .../metadata/{key}`` -> 200 ``{"key", "value"}``, 404 ``Secret metadata not found.``;
+- ``PUT .../metadata/{key}`` ``{"key", "value"}`` changes one that is there (404 if not, 409 if the body
+  names another key) -> 200;
+- ``DELETE .../metadata/{key}`` -> 204 (a key that is not there too, as Barbican's delete does nothing).
+
+The secret is found by id alone (404 ``Secret not found.``, or ``Not Found. Provided secret id is
+invalid.``) and the ``secret_meta:*`` rule decides on it, with its project, creator and ACL (403
+``Secret metadata retrieval attempt not allowed - ...``), as Barbican's ``_lookup`` and ``enforce_rbac`` do.
+Strings in a body are stripped of surrounding whitespace first (Barbican's ``strip_whitespace``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+
+import cravat
+from cravat import Result, errors
+from keymanager import policies
+from keymanager.context import KeyManager, utcnow
+from keymanager.models import Secret, SecretMetadatum
+from keymanager.orders import SchemaValidator
+
+#: NewSecretMetadataValidator's schema (draft-03, as Barbican writes it).
+METADATA_SCHEMA = {
+    "type": "object",
+    "$schema": "http://json-schema.org/draft-03/schema",
+    "properties": {"metadata": {"type": "object", "required": True}},
+}
+#: NewSecretMetadatumValidator's schema.
+METADATUM_SCHEMA = {
+    "type": "object",
+    "$schema": "http://json-schema.org/draft-03/schema",
+    "properties": {
+        "key": {"type": "string", "maxLength": 255, "required": True},
+        "value": {"type": "string", "maxLength": 255, "required": True},
+    },
+    "additionalProperties": False,
+}
+_METADATA = SchemaValidator(METADATA_SCHEMA)
+_METADATUM = SchemaValidator(METADATUM_SCHEMA)
+_URL_SAFE = re.compile(r"^[A-Za-z0-9_-]*$")
+#: The columns' size (Barbican's SecretUserMetadatum: key and value String(255)).
+MAX_LENGTH = 255
 
 
-def register(api, km):
-    pass
+def load_secret(km: KeyManager, session: Any, secret_id: str) -> Secret:
+    """The secret ``secret_id`` of any project, unexpired: Barbican's ``SecretsController._lookup``.
+
+    404 ``Not Found. Provided secret id is invalid.`` for an id that is not a uuid, ``Secret not found.``
+    for none (or an expired one); the policy rule, checked next, decides whether the caller may see it.
+    """
+    if not km.is_uuid(secret_id):
+        raise errors.NotFound("Not Found. Provided secret id is invalid.")
+    secret = session.scalars(select(Secret).where(
+        Secret.id == secret_id, or_(Secret.expiration.is_(None), Secret.expiration > utcnow()))).first()
+    if secret is None:
+        raise errors.NotFound("Secret not found.")
+    return secret
+
+
+def metadata_of(session: Any, secret_id: str) -> dict[str, str]:
+    """A secret's user metadata, ``{key: value}`` (what the secret's own GET answers as ``metadata`` too)."""
+    rows = session.execute(select(SecretMetadatum.key, SecretMetadatum.value)
+                           .where(SecretMetadatum.secret_id == secret_id).order_by(SecretMetadatum.key))
+    return {key: value for key, value in rows}
+
+
+def validate_metadata(body: Any) -> dict[str, str]:
+    """NewSecretMetadataValidator: the ``metadata`` object, keys URL safe and lower-cased, values strings."""
+    body = strip(body)
+    _METADATA.check(body, "SecretMetadata")
+    metadata: dict[str, str] = {}
+    for key, value in body["metadata"].items():
+        if not _URL_SAFE.match(key):
+            raise errors.BadRequest("Invalid Key. Key must be URL safe.")
+        if not isinstance(value, str):
+            raise errors.BadRequest("Invalid Metadata. Keys and Values must be Strings.")
+        # Beyond Barbican, whose database refuses them with a 500: the columns hold 255 characters.
+        if len(key) > MAX_LENGTH or len(value) > MAX_LENGTH:
+            raise errors.BadRequest(f"Invalid Metadata: the key and value of {key[:40]!r} must be at most "
+                                    f"{MAX_LENGTH} characters.")
+        metadata[key.lower()] = value
+    return metadata
+
+
+def validate_metadatum(body: Any) -> tuple[str, str]:
+    """NewSecretMetadatumValidator: ``key`` (URL safe, lower-cased) and ``value``, strings of up to 255."""
+    body = strip(body)
+    _METADATUM.check(body, "SecretMetadatum")
+    if not _URL_SAFE.match(body["key"]):
+        raise errors.BadRequest("Invalid Key. Key must be URL safe.")
+    return body["key"].lower(), body["value"]
+
+
+def strip(value: Any) -> Any:
+    """Barbican's strip_whitespace: every string in the document, at any depth, stripped."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return {key: strip(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [strip(item) for item in value]
+    return value
+
+
+def _put(session: Any, secret_id: str, key: str, value: str) -> None:
+    row = session.get(SecretMetadatum, (secret_id, key))
+    now = utcnow()
+    if row is None:
+        session.add(SecretMetadatum(secret_id=secret_id, key=key, value=value, created_at=now, updated_at=now))
+    else:
+        row.value = value
+        row.updated_at = now
+
+
+class SecretMetadata:
+    """``/v1/secrets/{secret_id}/metadata``: all of a secret's metadata."""
+
+    def __init__(self, km: KeyManager) -> None:
+        self.km = km
+
+    @policies.rule("secret_meta:get", "Secret metadata retrieval", in_handler=True)
+    def on_get(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
+        secret = load_secret(self.km, session, secret_id)
+        policies.authorize_secret(req, session, secret)
+        return {"metadata": metadata_of(session, secret.id)}
+
+    @policies.rule("secret_meta:put", "Secret metadata creation", in_handler=True)
+    @cravat.response(201)
+    def on_put(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Any:
+        secret = load_secret(self.km, session, secret_id)
+        policies.authorize_secret(req, session, secret)
+        metadata = validate_metadata(body)
+        session.execute(delete(SecretMetadatum).where(SecretMetadatum.secret_id == secret.id))
+        now = utcnow()
+        session.add_all([SecretMetadatum(secret_id=secret.id, key=key, value=value, created_at=now, updated_at=now)
+                         for key, value in metadata.items()])
+        return {"metadata_ref": self.km.secret_ref(req, secret.id) + "/metadata"}
+
+    @policies.rule("secret_meta:post", "Secret metadatum creation", in_handler=True)
+    @cravat.response(201)
+    def on_post(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Result:
+        secret = load_secret(self.km, session, secret_id)
+        policies.authorize_secret(req, session, secret)
+        key, value = validate_metadatum(body)
+        if session.get(SecretMetadatum, (secret.id, key)) is not None:
+            raise errors.Conflict("Conflict. Key in request is already in the secret metadata")
+        _put(session, secret.id, key, value)
+        location = f"{self.km.secret_ref(req, secret.id)}/metadata/{key}"
+        return Result({"key": key, "value": value}, status=201, headers={"Location": location})
+
+
+class SecretMetadatumResponder:
+    """``/v1/secrets/{secret_id}/metadata/{key}``: one key of a secret's metadata."""
+
+    def __init__(self, km: KeyManager) -> None:
+        self.km = km
+
+    @policies.rule("secret_meta:get", "Secret metadatum retrieval", in_handler=True)
+    def on_get(self, req: cravat.Request, session: Any, secret_id: str, key: str) -> Any:
+        secret = load_secret(self.km, session, secret_id)
+        policies.authorize_secret(req, session, secret)
+        row = session.get(SecretMetadatum, (secret.id, key))
+        if row is None:
+            raise errors.NotFound("Secret metadata not found.")
+        return {"key": row.key, "value": row.value}
+
+    @policies.rule("secret_meta:put", "Secret metadatum update", in_handler=True)
+    def on_put(self, req: cravat.Request, body: Any, session: Any, secret_id: str, key: str) -> Any:
+        secret = load_secret(self.km, session, secret_id)
+        policies.authorize_secret(req, session, secret)
+        new_key, value = validate_metadatum(body)
+        if session.get(SecretMetadatum, (secret.id, key)) is None:
+            raise errors.NotFound("Secret metadata not found.")
+        if new_key != key:
+            raise errors.Conflict("Key in request data does not match key in the request url.")
+        _put(session, secret.id, key, value)
+        return {"key": key, "value": value}
+
+    @policies.rule("secret_meta:delete", "Secret metadatum removal", in_handler=True)
+    @cravat.response(204)
+    def on_delete(self, req: cravat.Request, session: Any, secret_id: str, key: str) -> None:
+        secret = load_secret(self.km, session, secret_id)
+        policies.authorize_secret(req, session, secret)
+        session.execute(delete(SecretMetadatum).where(SecretMetadatum.secret_id == secret.id,
+                                                      SecretMetadatum.key == key))
+
+
+def register(api: cravat.API, km: KeyManager) -> None:
+    api.route("/secrets/{secret_id}/metadata", SecretMetadata(km), name="secret_metadata")
+    api.route("/secrets/{secret_id}/metadata/{key}", SecretMetadatumResponder(km), name="secret_metadatum")
