@@ -341,6 +341,7 @@ class ContainerSecrets:
         return Result({"container_ref": ref}, status=201, headers={"Location": ref})
 
     @policies.rule("container_secret:delete", "Container Secret deletion", in_handler=True)
+    @cravat.response(204)
     def on_delete(self, req: cravat.Request, body: Any, session: Any, container_id: str) -> None:
         container = load_container(self.km, session, container_id)
         policies.authorize_container(req, session, container)

@@ -11,7 +11,8 @@ Barbican's failures, kept: an algorithm no secret store knows is 400 ``Secret ge
 not found.``; one it knows but of the other kind (rsa for a key order, aes for an asymmetric one, or one
 no crypto plugin generates) is 400 ``Requested algorithm is not supported``; a bit length or mode the
 plugin cannot do is 500 (Barbican's CryptoPluginUnsupportedOperation is no HTTP error), each reason in
-generate_safe_exception_message's words, ``Process TypeOrder issue seen - <reason>.``.
+generate_safe_exception_message's words, ``Process TypeOrder issue seen - <reason>.`` (Barbican's
+double full stop after a reason that has its own, kept).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def check_generation(plugin: crypto.CryptoPlugin, order_type: str, algorithm: st
     """The plugin kind that makes this order's key; else :class:`TaskFailed` as Barbican's lookups fail."""
     alg = algorithm.lower()
     if alg not in STORE_SYMMETRIC and alg not in STORE_ASYMMETRIC:
-        raise TaskFailed(issue("Secret generate supported plugin not found"), 400)
+        raise TaskFailed(issue("Secret generate supported plugin not found."), 400)
     if alg in crypto.SYMMETRIC_ALGORITHMS:
         kind = crypto.SYMMETRIC_KEY_GENERATION
     elif alg in crypto.ASYMMETRIC_ALGORITHMS:
@@ -111,6 +112,8 @@ class ProcessTypeOrder(cravat.tasks.Task):
             container = add_container(session, self.km, project_id=order.project_id, creator_id=order.creator_id,
                                       name=meta.get("name"), type=meta["algorithm"].lower(), members=members)
             order.container_id = container.id
+        # Barbican's FollowOnProcessingStatusDTO: a finished order's sub-status is "Unknown", and so its message.
+        order.sub_status = order.sub_status_message = "Unknown"
         order.updated_at = utcnow()
         super().handle_success(session, order, result, run)
 
