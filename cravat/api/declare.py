@@ -133,6 +133,9 @@ def produces(*media_types: str) -> Callable[[F], F]:
 
     >>> @produces("text/plain", "application/octet-stream")
     ... def on_get(self, req): ...
+
+    ``produces("*/*")`` says the handler negotiates itself: no 406 and no parse of ``Accept`` before it
+    runs (Barbican's payload reads take the header literally); it answers with a Result naming the type.
     """
     if not media_types:
         raise ValueError("produces() needs at least one media type")

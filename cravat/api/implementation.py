@@ -49,6 +49,9 @@ from cravat.validation.schemas import open_objects
 from cravat.validation.validators import SchemaCompiler, SchemaError
 from cravat.versions.microversion import APIVersion, VersionRange, follows
 
+#: What an operation that negotiates its own answer produces: ``@cravat.produces("*/*")``.
+ANY_MEDIA = ("*/*",)
+
 LOG = logging.getLogger(__name__)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -248,6 +251,8 @@ def build(plan: Plan, path_params: tuple[str, ...], ctx: CompileContext, *, pre_
     binding = bind(where, plan.signature, path_params, plan.sources, query_properties)
     check_resources(where, binding, ctx.resources, path_params)
     options = ctx.options
+    # produces("*/*"): the handler reads Accept itself (req.media_type stays JSON until it answers otherwise).
+    negotiate_media = negotiate_media and plan.produces != ANY_MEDIA
     steps: list[Step] = [NegotiateMedia(plan.produces)] if negotiate_media else []
     reads_body = binding.takes_body or plan.validate_body is not None or pre_read_body
     if reads_body:

@@ -1,1 +1,130 @@
-"""Storing and reading secret payloads through the crypto plugin (placeholder; lands with secrets)."""
+"""Secrets at rest: saving a secret with its payload encrypted through the crypto plugin, and reading it back.
+
+The payload is the secret's bytes (text as UTF-8, base64 already decoded), encrypted under the project's
+KEK with the secret's id as associated data; the project KEK is made on the project's first secret and
+kept wrapped in ``km_project_keys``. Orders and containers use these functions too.
+
+>>> secret = store_secret(session, km, project_id="p1", creator_id="u1", name="db password",
+...                       payload=b"s3cret", content_type="text/plain", secret_type="passphrase")
+>>> read_payload(session, km, secret)
+b's3cret'
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import Any
+
+import cravat.db
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from keymanager.context import utcnow
+from keymanager.models import ACTIVE, ProjectKey, Secret
+
+_LOCK = threading.Lock()
+
+
+def store_secret(session: Any, km: Any, *, project_id: str, creator_id: str | None, name: str | None,
+                 payload: bytes | None, content_type: str | None, secret_type: str = "opaque",
+                 algorithm: str | None = None, bit_length: int | None = None, mode: str | None = None,
+                 expiration: datetime.datetime | None = None, secret_id: str | None = None) -> Secret:
+    """A new ACTIVE secret, with ``payload`` encrypted when given (metadata only when None)."""
+    now = utcnow()
+    secret = Secret(id=secret_id or km.new_id(), project_id=project_id, creator_id=creator_id, name=name,
+                    secret_type=secret_type or "opaque", algorithm=algorithm, bit_length=bit_length, mode=mode,
+                    expiration=expiration, status=ACTIVE, created_at=now, updated_at=now)
+    if payload is not None:
+        _encrypt_into(session, km, secret, payload, content_type)
+    session.add(secret)
+    session.flush()
+    return secret
+
+
+def set_payload(session: Any, km: Any, secret: Secret, payload: bytes, content_type: str) -> None:
+    """Give a metadata-only secret its payload (the caller has checked it had none)."""
+    _encrypt_into(session, km, secret, payload, content_type)
+    secret.updated_at = utcnow()
+    session.flush()
+
+
+def has_payload(secret: Secret) -> bool:
+    return secret.cypher_text is not None
+
+
+def read_payload(session: Any, km: Any, secret: Secret) -> bytes:
+    """The secret's payload, decrypted; ``ValueError`` when it has none."""
+    if secret.cypher_text is None:
+        raise ValueError(f"secret {secret.id} has no payload")
+    wrapped = _wrapped_key(session, km, secret.project_key_id)
+    return km.crypto.decrypt(secret.cypher_text, secret.kek_meta_extended, wrapped, aad=secret.id.encode())
+
+
+def _encrypt_into(session: Any, km: Any, secret: Secret, payload: bytes, content_type: str | None) -> None:
+    key_id, wrapped = project_key(session, km, secret.project_id)
+    secret.cypher_text, secret.kek_meta_extended = km.crypto.encrypt(payload, wrapped, aad=secret.id.encode())
+    secret.project_key_id = key_id
+    secret.plugin_name = km.crypto.name
+    secret.content_type = content_type
+
+
+def project_key(session: Any, km: Any, project_id: str) -> tuple[str, bytes]:
+    """``(id, wrapped KEK)`` of the project's key for the configured plugin, made on first use.
+
+    Two processes making a project's first secret at once both try to insert its key; the unique
+    constraint lets one win, and the other reads the winner's (inside a savepoint, so its own
+    transaction goes on).
+    """
+    cache = _cache(km)
+    plugin = km.crypto.name
+    known = cache.get((project_id, plugin))
+    if known is not None:
+        return known
+    query = select(ProjectKey.id, ProjectKey.wrapped_key).where(ProjectKey.project_id == project_id,
+                                                                ProjectKey.plugin_name == plugin)
+    row = session.execute(query).first()
+    if row is None:
+        key = ProjectKey(id=km.new_id(), project_id=project_id, plugin_name=plugin,
+                         kek_label=f"project-{project_id}-key", algorithm="aes", bit_length=256, mode="gcm",
+                         wrapped_key=km.crypto.new_project_kek(), active=True, created_at=utcnow())
+        try:
+            with session.begin_nested():
+                session.add(key)
+        except IntegrityError:
+            row = session.execute(query).one()
+        else:
+            made = (key.id, key.wrapped_key)
+            # Remembered once committed: a rolled-back request must not leave a key id that is not there.
+            cravat.db.after_commit(session, lambda: _remember(km, project_id, plugin, made))
+            return made
+    found = (row[0], bytes(row[1]))
+    _remember(km, project_id, plugin, found)
+    return found
+
+
+def _remember(km: Any, project_id: str, plugin: str, found: tuple[str, bytes]) -> None:
+    with _LOCK:
+        _cache(km)[(project_id, plugin)] = found
+        _ids(km)[found[0]] = found[1]
+
+
+def _wrapped_key(session: Any, km: Any, key_id: str | None) -> bytes:
+    ids = _ids(km)
+    wrapped = ids.get(key_id) if key_id else None
+    if wrapped is None:
+        row = session.execute(select(ProjectKey.wrapped_key).where(ProjectKey.id == key_id)).first()
+        if row is None:
+            raise ValueError(f"the project key {key_id} of a secret is missing")
+        wrapped = bytes(row[0])
+        cravat.db.after_commit(session, lambda: ids.__setitem__(key_id, wrapped))
+    return wrapped
+
+
+# Project keys never change once made, so each KeyManager keeps the ones it has seen.
+def _cache(km: Any) -> dict[tuple[str, str], tuple[str, bytes]]:
+    return km.__dict__.setdefault("_project_keys", {})
+
+
+def _ids(km: Any) -> dict[str, bytes]:
+    return km.__dict__.setdefault("_project_keys_by_id", {})
