@@ -27,7 +27,7 @@ from keymanager import policies
 from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import Secret, SecretConsumer
 from keymanager.orders import SchemaValidator, clean_paging, paged
-from keymanager.secret_metadata import load_secret, strip
+from keymanager.secret_metadata import is_uuid4, load_secret, strip
 
 #: SecretConsumerValidator's schema, and the column's 36 characters for resource_id (Barbican's database
 #: refuses a longer one with a 500 on PostgreSQL; here it is a 400 naming the field).
@@ -178,7 +178,7 @@ class SecretConsumer1:
     @policies.rule("consumer:get", "SecretConsumer retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, secret_id: str, consumer_id: str) -> Any:
         secret = load_secret(self.km, session, secret_id)
-        if not self.km.is_uuid(consumer_id):
+        if not is_uuid4(consumer_id):
             raise errors.NotFound("Not Found. Provided consumer id is invalid.")
         policies.authorize_secret(req, session, secret)
         # Barbican finds the consumer by its id alone; here it must be this secret's, so that being allowed

@@ -19,6 +19,7 @@ Strings in a body are stripped of surrounding whitespace first (Barbican's ``str
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -59,13 +60,21 @@ def load_secret(km: KeyManager, session: Any, secret_id: str) -> Secret:
     404 ``Not Found. Provided secret id is invalid.`` for an id that is not a uuid, ``Secret not found.``
     for none (or an expired one); the policy rule, checked next, decides whether the caller may see it.
     """
-    if not km.is_uuid(secret_id):
+    if not is_uuid4(secret_id):
         raise errors.NotFound("Not Found. Provided secret id is invalid.")
     secret = session.scalars(select(Secret).where(
         Secret.id == secret_id, or_(Secret.expiration.is_(None), Secret.expiration > utcnow()))).first()
     if secret is None:
         raise errors.NotFound("Secret not found.")
     return secret
+
+
+def is_uuid4(text: str) -> bool:
+    """Barbican's validate_id_is_uuid: a version 4 uuid in its canonical (lower-case, hyphened) form."""
+    try:
+        return str(uuid.UUID(text, version=4)) == text
+    except (ValueError, AttributeError, TypeError):
+        return False
 
 
 def metadata_of(session: Any, secret_id: str) -> dict[str, str]:
