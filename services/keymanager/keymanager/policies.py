@@ -15,7 +15,7 @@ no-auth pipeline, which makes a request without ``X-Roles`` an ``admin``,
 refuses what the real clients' ``--no-auth`` sends (403 on a secret store:
 ``secrets:post`` wants ``member``). False is the configuration in which
 Barbican 23 serves them, and the clients' tests run it so. The setting
-``enforce_new_defaults = true`` gives Barbican 23.0.0's exact default.
+``policy_enforce_new_defaults = true`` gives Barbican 23.0.0's exact default.
 
 Owner and ACL checks read a target built from the loaded secret or
 container (:func:`secret_target`, :func:`container_target`), as Barbican's
@@ -426,29 +426,18 @@ def list_rules() -> list[RuleDefault]:
 
 
 def register(api: Any, km: Any = None) -> None:
-    """Register the defaults on ``api``, with ``enforce_new_defaults`` False unless the settings say otherwise.
+    """Register the defaults on ``api``, with ``enforce_new_defaults`` False unless the API's options say.
 
-    The setting ``enforce_new_defaults`` (``km.settings``: the paste
-    section's, or KEYMANAGER_ENFORCE_NEW_DEFAULTS) sets it. Barbican's documented operations (its
-    ``/v1/secrets/{secret-id}`` paths) are kept as documentation, not
-    compared with this API's route table.
+    ``policy_enforce_new_defaults = true`` (a cravat.APIOptions field, so a
+    line of the paste file's ``[app:keymanager]``) turns the new defaults on.
+    Barbican's documented operations (its ``/v1/secrets/{secret-id}``
+    paths) are kept as documentation, not compared with this API's routes.
     """
-    settings = getattr(km, "settings", None) or {}
-    enforce = _boolean(settings.get("enforce_new_defaults", ENFORCE_NEW_DEFAULTS), "enforce_new_defaults")
+    option = api.options.policy_enforce_new_defaults
+    enforce = ENFORCE_NEW_DEFAULTS if option is None else bool(option)
     api.policy.enforce_new_defaults = enforce
     api.policy.target_defaults["enforce_new_defaults"] = enforce
     api.policy.register(list_rules(), where="keymanager.policies", check_operations=False)
-
-
-def _boolean(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off"):
-        return False
-    raise ValueError(f"the key manager's setting {name} = {value!r} is not a boolean (true or false)")
 
 
 def acl_values(acls: Iterable[Any], user_id: str | None) -> dict[str, Any]:
