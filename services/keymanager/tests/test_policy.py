@@ -188,3 +188,19 @@ def test_a_policy_file_overrides_a_rule_before_the_handler_and_one_checked_in_it
     assert description(refused) == ("Secret metadata creation attempt not allowed - please review your "
                                     "user/project privileges")
     assert client.get(path + "/metadata").status == 200  # the rules the file leaves alone are the defaults
+
+
+def test_the_committed_sample_policy_file_is_what_the_generator_writes(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    cravat_cli = Path(sys.executable).with_name("cravat")
+    env = {"PATH": str(cravat_cli.parent), "KEYMANAGER_DATABASE_URL": f"sqlite:///{tmp_path}/km.sqlite",
+           "KEYMANAGER_KEK": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
+    made = subprocess.run([str(cravat_cli), "policy", "sample", "keymanager.app:app"], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=root / "services" / "keymanager")
+    assert made.returncode == 0, made.stderr[-2000:]
+    committed = (root / "etc" / "keymanager-policy.yaml.sample").read_text()
+    assert committed.split("\n\n", 1)[1] == made.stdout
+    assert made.stdout.count('\n#"') + made.stdout.startswith('#"') == 82
