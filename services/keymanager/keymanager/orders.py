@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 from jsonschema.exceptions import best_match
 from sqlalchemy import Text, cast, func, select
@@ -79,18 +80,41 @@ class SchemaValidator:
     The message is InvalidObject's: ``Provided object does not match schema 'Order': 'x' is not one of
     ['key', 'asymmetric']. Invalid property: 'type'`` (the property is the schema path's second step, as
     Barbican's get_invalid_property takes it; ``None`` for the document itself).
+
+    PERF: a valid document is passed by the schema compiled with fastjsonschema (draft 3's ``required``
+    inside the properties rewritten as draft 7's list); only a document it refuses is walked by
+    jsonschema, for Barbican's message. jsonschema has the last word: what it accepts passes.
     """
 
     def __init__(self, schema: dict[str, Any]) -> None:
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)
         self._validator = cls(schema)
+        self._fast = fastjsonschema.compile(_draft7(schema))
 
     def check(self, document: Any, schema_name: str) -> None:
+        try:
+            self._fast(document)
+            return
+        except fastjsonschema.JsonSchemaException:
+            pass
         error = best_match(self._validator.iter_errors(document))
         if error is not None:
             path = list(error.schema_path)
             raise invalid_object(schema_name, _short(error.message), path[1] if len(path) > 1 else None)
+
+
+def _draft7(schema: dict[str, Any]) -> dict[str, Any]:
+    """The same schema in draft 7 (one level deep, enough for Barbican's): ``"required": True`` listed."""
+    copy = {key: value for key, value in schema.items() if key != "$schema"}
+    if "properties" in copy:
+        properties = {name: {k: v for k, v in rule.items() if k != "required" or not isinstance(v, bool)}
+                      for name, rule in copy["properties"].items()}
+        required = [name for name, rule in copy["properties"].items() if rule.get("required") is True]
+        copy["properties"] = properties
+        if required:
+            copy["required"] = sorted(set(copy.get("required", [])) | set(required))
+    return copy
 
 
 def invalid_object(schema_name: str, reason: str, prop: str | None) -> errors.HTTPError:

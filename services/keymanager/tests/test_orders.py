@@ -420,3 +420,37 @@ def test_a_separate_cravat_worker_process_makes_the_orders_on_postgresql(tmp_pat
                 worker.wait(timeout=10)
         text = log.read_text()
         assert "keymanager.process_type_order" in text and "ended: done" in text, text[-2000:]
+
+
+# --- the validators' fast path agrees with jsonschema, which words Barbican's messages ---------------------
+
+@pytest.mark.parametrize("meta", [
+    {"bit_length": 256.0}, {"bit_length": True}, {"bit_length": 1.5}, {"bit_length": 10**20}, {"name": None},
+    {"name": "é" * 255}, {"name": "é" * 256}, {"mode": None}, {"expiration": 5}, {"algorithm": "\U0001F600" * 256},
+    {"secret_type": "symmetric"}, {"secret_type": "SYMMETRIC"}, {"payload_content_encoding": "base64"},
+    {"transport_key_needed": True}, [], "meta",
+])
+def test_the_compiled_schema_and_jsonschema_agree_on_a_meta(meta):
+    from keymanager import orders
+
+    validator = orders.SchemaValidator(orders.SECRET_SCHEMA)
+    try:
+        validator._fast(meta)
+        fast = True
+    except Exception:
+        fast = False
+    assert fast == validator._validator.is_valid(meta)
+
+
+@pytest.mark.parametrize("body", [{"type": "key", "meta": {}}, {"type": "key"}, {"meta": {}}, [], {"type": "KEY",
+                                  "meta": {}}, {"type": "key", "meta": []}, {"type": 1, "meta": {}}])
+def test_the_compiled_schema_and_jsonschema_agree_on_an_order(body):
+    from keymanager import orders
+
+    validator = orders.SchemaValidator(orders.ORDER_SCHEMA)
+    try:
+        validator._fast(body)
+        fast = True
+    except Exception:
+        fast = False
+    assert fast == validator._validator.is_valid(body)
