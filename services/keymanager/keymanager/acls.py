@@ -6,7 +6,7 @@ Barbican 23's SecretACLsController and ContainerACLsController.
 - ``PUT`` ``{"read": {"users": [...], "project-access": bool}}`` replaces the ACLs (``project-access``
   defaults to true, ``users`` to none; an operation not in the body is removed) -> 200 ``{"acl_ref"}``;
 - ``PATCH`` changes only what the body names (an absent ``users`` or ``project-access`` is kept) -> 200;
-- ``DELETE`` removes them -> 200.
+- ``DELETE`` removes them -> 200 ``null``.
 
 Only the ``read`` operation exists (Barbican's ACLValidator). What an ACL does is in the policy
 (:mod:`keymanager.policies`): a user named in ``read.users`` may read the entity from any project
@@ -22,12 +22,13 @@ from typing import Any
 from sqlalchemy import delete, select
 
 import cravat
+from cravat import Result
 from keymanager import policies
 from keymanager.containers import load_container
 from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import ContainerACL, SecretACL
 from keymanager.orders import SchemaValidator
-from keymanager.secret_metadata import load_secret, strip
+from keymanager.secret_metadata import load_json, load_secret, strip
 
 #: ACLValidator's schema, as Barbican writes it (draft-04; ``items`` as a list checks the first user only).
 ACL_SCHEMA = {
@@ -50,6 +51,8 @@ _ACL = SchemaValidator(ACL_SCHEMA)
 #: Barbican's validators.ACL_OPERATIONS (the schema lets only ``read`` through).
 OPERATIONS = ("read", "write", "delete", "list")
 DEFAULT_ACL = {"read": {"project-access": True}}
+#: What Barbican's DELETE answers: 200 with the JSON ``null`` (pecan's rendering of None).
+NULL_ANSWER = Result(b"null", status=200, content_type="application/json")
 
 
 def validate_acl(body: Any) -> dict[str, Any]:
@@ -126,22 +129,22 @@ class SecretACLs(_ACLs):
         return acl_view(self.rows(session, secret.id))
 
     @policies.rule("secret_acls:put_patch", "SecretACL(s) Update", in_handler=True)
-    def on_put(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Any:
+    def on_put(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
         secret = self._load(req, session, secret_id)
-        self.update(req, session, secret, validate_acl(body), replace=True)
+        self.update(req, session, secret, validate_acl(load_json(self.km, req)), replace=True)
         return {"acl_ref": self.km.secret_ref(req, secret.id) + "/acl"}
 
     @policies.rule("secret_acls:put_patch", "SecretACL(s) Update", in_handler=True)
-    def on_patch(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Any:
+    def on_patch(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
         secret = self._load(req, session, secret_id)
-        self.update(req, session, secret, validate_acl(body), replace=False)
+        self.update(req, session, secret, validate_acl(load_json(self.km, req)), replace=False)
         return {"acl_ref": self.km.secret_ref(req, secret.id) + "/acl"}
 
     @policies.rule("secret_acls:delete", "SecretACL(s) deletion", in_handler=True)
-    @cravat.response(200)
-    def on_delete(self, req: cravat.Request, session: Any, secret_id: str) -> None:
+    def on_delete(self, req: cravat.Request, session: Any, secret_id: str) -> Result:
         secret = self._load(req, session, secret_id)
         self.remove(session, secret)
+        return NULL_ANSWER
 
 
 class ContainerACLs(_ACLs):
@@ -160,22 +163,22 @@ class ContainerACLs(_ACLs):
         return acl_view(self.rows(session, container.id))
 
     @policies.rule("container_acls:put_patch", "ContainerACL(s) Update", in_handler=True)
-    def on_put(self, req: cravat.Request, body: Any, session: Any, container_id: str) -> Any:
+    def on_put(self, req: cravat.Request, session: Any, container_id: str) -> Any:
         container = self._load(req, session, container_id)
-        self.update(req, session, container, validate_acl(body), replace=True)
+        self.update(req, session, container, validate_acl(load_json(self.km, req)), replace=True)
         return {"acl_ref": self.km.container_ref(req, container.id) + "/acl"}
 
     @policies.rule("container_acls:put_patch", "ContainerACL(s) Update", in_handler=True)
-    def on_patch(self, req: cravat.Request, body: Any, session: Any, container_id: str) -> Any:
+    def on_patch(self, req: cravat.Request, session: Any, container_id: str) -> Any:
         container = self._load(req, session, container_id)
-        self.update(req, session, container, validate_acl(body), replace=False)
+        self.update(req, session, container, validate_acl(load_json(self.km, req)), replace=False)
         return {"acl_ref": self.km.container_ref(req, container.id) + "/acl"}
 
     @policies.rule("container_acls:delete", "ContainerACL(s) deletion", in_handler=True)
-    @cravat.response(200)
-    def on_delete(self, req: cravat.Request, session: Any, container_id: str) -> None:
+    def on_delete(self, req: cravat.Request, session: Any, container_id: str) -> Result:
         container = self._load(req, session, container_id)
         self.remove(session, container)
+        return NULL_ANSWER
 
 
 def register(api: cravat.API, km: KeyManager) -> None:

@@ -27,7 +27,7 @@ from keymanager import policies
 from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import Secret, SecretConsumer
 from keymanager.orders import SchemaValidator, clean_paging, paged
-from keymanager.secret_metadata import is_uuid4, load_secret, strip
+from keymanager.secret_metadata import is_uuid4, load_json, load_secret, strip
 
 #: SecretConsumerValidator's schema, and the column's 36 characters for resource_id (Barbican's database
 #: refuses a longer one with a 500 on PostgreSQL; here it is a 400 naming the field).
@@ -135,11 +135,11 @@ class SecretConsumers:
                      [consumer_view(c) for c in page], total, offset, limit)
 
     @policies.rule("secret_consumers:post", "SecretConsumer creation", in_handler=True)
-    def on_post(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Result:
+    def on_post(self, req: cravat.Request, session: Any, secret_id: str) -> Result:
         secret = load_secret(self.km, session, secret_id)
         policies.authorize_secret(req, session, secret)
         project_id = self.km.project_of(req)
-        service, resource_type, resource_id = validate_consumer(body)
+        service, resource_type, resource_id = validate_consumer(load_json(self.km, req))
         now = utcnow()
         existing = _find(session, secret.id, service, resource_type, resource_id)
         if existing is None:  # registering again is idempotent, as Barbican's create_or_update_from
@@ -154,11 +154,11 @@ class SecretConsumers:
         return Result(secret_fields(self.km, req, session, secret), headers={"Location": location})
 
     @policies.rule("secret_consumers:delete", "SecretConsumer deletion", in_handler=True)
-    def on_delete(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Any:
+    def on_delete(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
         secret = load_secret(self.km, session, secret_id)
         policies.authorize_secret(req, session, secret)
         project_id = self.km.project_of(req)
-        service, resource_type, resource_id = validate_consumer(body)
+        service, resource_type, resource_id = validate_consumer(load_json(self.km, req))
         consumer = _find(session, secret.id, service, resource_type, resource_id)
         if consumer is None:
             raise errors.NotFound("Consumer not found.")

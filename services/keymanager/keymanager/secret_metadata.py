@@ -13,11 +13,13 @@ SecretMetadatumController.
 The secret is found by id alone (404 ``Secret not found.``, or ``Not Found. Provided secret id is
 invalid.``) and the ``secret_meta:*`` rule decides on it, with its project, creator and ACL (403
 ``Secret metadata retrieval attempt not allowed - ...``), as Barbican's ``_lookup`` and ``enforce_rbac`` do.
-Strings in a body are stripped of surrounding whitespace first (Barbican's ``strip_whitespace``).
+A body is read after the policy check, as Barbican's decorators order it (415 for another content
+type, ``Malformed JSON``), and its strings are stripped of surrounding whitespace (``strip_whitespace``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -50,6 +52,8 @@ METADATUM_SCHEMA = {
 _METADATA = SchemaValidator(METADATA_SCHEMA)
 _METADATUM = SchemaValidator(METADATUM_SCHEMA)
 _URL_SAFE = re.compile(r"^[A-Za-z0-9_-]*$")
+#: Barbican's max_allowed_request_size_in_bytes, when the API's own limit is not known.
+DEFAULT_MAX_BODY = 25000
 #: The columns' size (Barbican's SecretUserMetadatum: key and value String(255)).
 MAX_LENGTH = 255
 
@@ -111,6 +115,28 @@ def validate_metadatum(body: Any) -> tuple[str, str]:
     return body["key"].lower(), body["value"]
 
 
+def load_json(km: KeyManager, req: cravat.Request) -> Any:
+    """The request's JSON body as Barbican's ``enforce_content_types`` and ``load_body`` read it.
+
+    After the policy check, as Barbican's decorators run: 415 ``Unexpected content type. Expected content
+    types are: ['application/json']`` for another media type, 413 past the API's body limit (Barbican's
+    max_allowed_request_size_in_bytes), 400 ``Malformed JSON``.
+    """
+    content_type = (req.environ.get("CONTENT_TYPE") or "").partition(";")[0].strip()
+    if content_type != "application/json":
+        raise errors.UnsupportedMediaType("Unexpected content type. Expected content types are: "
+                                          "['application/json']")
+    limit = int(km.settings.get("_max_body_size") or DEFAULT_MAX_BODY)
+    length = req.content_length
+    data = req.body_file.read(limit + 1) if length is None or length <= limit else b""
+    if (length is not None and length > limit) or len(data) > limit:
+        raise errors.RequestEntityTooLarge("Provided information too large to process")
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.BadRequest("Malformed JSON") from None
+
+
 def strip(value: Any) -> Any:
     """Barbican's strip_whitespace: every string in the document, at any depth, stripped."""
     if isinstance(value, str):
@@ -146,10 +172,10 @@ class SecretMetadata:
 
     @policies.rule("secret_meta:put", "Secret metadata creation", in_handler=True)
     @cravat.response(201)
-    def on_put(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Any:
+    def on_put(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
         secret = load_secret(self.km, session, secret_id)
         policies.authorize_secret(req, session, secret)
-        metadata = validate_metadata(body)
+        metadata = validate_metadata(load_json(self.km, req))
         session.execute(delete(SecretMetadatum).where(SecretMetadatum.secret_id == secret.id))
         now = utcnow()
         session.add_all([SecretMetadatum(secret_id=secret.id, key=key, value=value, created_at=now, updated_at=now)
@@ -158,10 +184,10 @@ class SecretMetadata:
 
     @policies.rule("secret_meta:post", "Secret metadatum creation", in_handler=True)
     @cravat.response(201)
-    def on_post(self, req: cravat.Request, body: Any, session: Any, secret_id: str) -> Result:
+    def on_post(self, req: cravat.Request, session: Any, secret_id: str) -> Result:
         secret = load_secret(self.km, session, secret_id)
         policies.authorize_secret(req, session, secret)
-        key, value = validate_metadatum(body)
+        key, value = validate_metadatum(load_json(self.km, req))
         if session.get(SecretMetadatum, (secret.id, key)) is not None:
             raise errors.Conflict("Conflict. Key in request is already in the secret metadata")
         _put(session, secret.id, key, value)
@@ -185,10 +211,10 @@ class SecretMetadatumResponder:
         return {"key": row.key, "value": row.value}
 
     @policies.rule("secret_meta:put", "Secret metadatum update", in_handler=True)
-    def on_put(self, req: cravat.Request, body: Any, session: Any, secret_id: str, key: str) -> Any:
+    def on_put(self, req: cravat.Request, session: Any, secret_id: str, key: str) -> Any:
         secret = load_secret(self.km, session, secret_id)
         policies.authorize_secret(req, session, secret)
-        new_key, value = validate_metadatum(body)
+        new_key, value = validate_metadatum(load_json(self.km, req))
         if session.get(SecretMetadatum, (secret.id, key)) is None:
             raise errors.NotFound("Secret metadata not found.")
         if new_key != key:

@@ -154,3 +154,20 @@ def test_metadata_goes_with_its_secret(km, client):
     assert client.delete(path).status == 204
     assert [r for r in km.rows("km_secret_metadata") if r["secret_id"] == secret_id] == []
     assert client.get(path + "/metadata").status == 404
+
+
+def test_the_body_is_read_after_the_policy_check_as_barbicans_decorators_order_it(km, client):
+    path = new_secret(client)
+    before = km.snapshot()
+    wrong_type = client.put(path + "/metadata", body='{"metadata": {}}', headers={"Content-Type": "text/plain"})
+    assert wrong_type.status == 415
+    assert description(wrong_type) == "Unexpected content type. Expected content types are: ['application/json']"
+    malformed = client.post(path + "/metadata", body="{", headers={"Content-Type": "application/json"})
+    assert malformed.status == 400
+    assert description(malformed) == "Malformed JSON"
+    # Another project learns nothing from its body: the policy refuses first.
+    assert client.put(path + "/metadata", body="{", headers={"Content-Type": "text/plain"},
+                      project=OTHER_PROJECT).status == 403
+    too_big = client.put(path + "/metadata", json={"metadata": {"k": "v" * 30000}})
+    assert too_big.status == 413
+    assert km.snapshot() == before
