@@ -176,6 +176,24 @@ def test_another_projects_container_is_403_as_barbicans_policy_decides(client):
     assert client.get(path_of(ref)).status == 200
 
 
+def test_a_creator_deletes_only_the_containers_it_created(client):
+    # Barbican 23's legacy container:delete: the project's admin, or the creator role and the container's creator.
+    ref = create(client, {"type": "generic"}, roles="creator", user="u1")
+    denied = client.delete(path_of(ref), roles="creator", user="u2")
+    assert denied.status == 403
+    assert client.delete(path_of(ref), roles="observer", user="u1").status == 403
+    assert client.delete(path_of(ref), roles="creator", user="u1").status == 204
+
+
+def test_observers_and_auditors_cannot_create_containers_nor_auditors_list_them(client):
+    observer = client.post("/v1/containers", json={"type": "generic"}, roles="observer")
+    assert observer.status == 403
+    assert observer.json()["description"] == ("Container creation attempt not allowed - please review your "
+                                              "user/project privileges")
+    assert client.get("/v1/containers", roles="audit").status == 403
+    assert client.get("/v1/containers", roles="observer").status == 200
+
+
 def test_readers_of_the_project_see_its_containers(client):
     ref = generic(client)
     for roles in ("observer", "creator", "audit"):

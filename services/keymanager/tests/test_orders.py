@@ -159,6 +159,16 @@ def test_an_asymmetric_order_with_a_passphrase_encrypts_the_private_key_with_it(
     assert client.get(path_of(members["private_key_passphrase"])).json()["secret_type"] == "passphrase"
 
 
+def test_a_dsa_order_makes_a_dsa_container_of_der_keys(client):
+    order = order_of(client, {"type": "asymmetric", "meta": {"algorithm": "dsa", "bit_length": 2048}})
+    assert order["status"] == "ACTIVE"
+    container, members = container_members(client, order["container_ref"])
+    assert container["type"] == "dsa" and set(members) == {"private_key", "public_key"}
+    private = serialization.load_der_private_key(payload(client, members["private_key"]), password=None)
+    public = serialization.load_der_public_key(payload(client, members["public_key"]))
+    assert private.public_key().public_numbers() == public.public_numbers()
+
+
 def test_unknown_fields_are_kept_in_the_meta_as_barbican_keeps_them(client):
     order = order_of(client, {"type": "key", "other": 1, "meta": {**KEY["meta"], "extra": {"a": 1}}})
     assert order["status"] == "ACTIVE"
