@@ -220,3 +220,13 @@ def test_documented_operations_of_another_service_can_be_kept_without_a_warning(
     api.resource("/things", Things())
     api.compile()
     assert "do not match the route table" not in caplog.text
+
+
+def test_the_route_table_says_which_rules_the_handler_checks():
+    from cravat.deploy.cli import format_routes
+
+    table = format_routes(build().compile())
+    (show,) = [line for line in table.splitlines() if "docs:show" in line and "GET" in line]
+    assert "docs:show (in handler)" in show
+    (index,) = [line for line in table.splitlines() if "docs:index" in line]
+    assert "(in handler)" not in index
