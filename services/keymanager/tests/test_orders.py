@@ -6,6 +6,7 @@ requests (no-auth pipeline, SQLite, simple_crypto); where ours says more, the te
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import subprocess
@@ -405,31 +406,74 @@ def test_list_shows_only_the_callers_orders(client):
 def test_a_separate_cravat_worker_process_makes_the_orders_on_postgresql(tmp_path):
     # The scale-out path: an API process without worker threads, and a `cravat worker` on the same database.
     with start_service("postgresql", tmp_path, task_threads="0") as api:
-        cravat = Path(sys.executable).parent / "cravat"
         env = {**os.environ, "KEYMANAGER_DATABASE_URL": api.database_url, "KEYMANAGER_KEK": TEST_KEK}
-        log = tmp_path / "worker.log"
-        with log.open("wb") as out:
-            worker = subprocess.Popen([str(cravat), "worker", "--app", "keymanager.app:app", "--threads", "2"],
-                                      env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        with worker_process(["--threads", "2"], env, tmp_path / "worker.log") as log:
+            orders_made_by_the_worker(api, log)
+
+
+def test_orders_go_through_rabbitmq_to_a_celery_worker_on_postgresql(tmp_path):
+    # The README's scale-out: API processes publish through the relay, `cravat worker` processes run Celery.
+    queue = f"keymanager.test.{uuid.uuid4().hex[:8]}"
+    settings = {"task_transport": "celery", "broker_url": BROKER, "task_queue": queue}
+    try:
+        with start_service("postgresql", tmp_path, **settings) as api:
+            env = {**os.environ, "KEYMANAGER_DATABASE_URL": api.database_url, "KEYMANAGER_KEK": TEST_KEK,
+                   "KEYMANAGER_TASK_TRANSPORT": "celery", "KEYMANAGER_BROKER_URL": BROKER,
+                   "KEYMANAGER_TASK_QUEUE": queue}
+            with worker_process(["--concurrency", "1"], env, tmp_path / "worker.log", ready=" ready.") as log:
+                orders_made_by_the_worker(api, log)
+    finally:
+        _delete_queues(BROKER, [queue, f"{queue}.dead"])
+
+
+BROKER = os.environ.get("CRAVAT_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+@contextlib.contextmanager
+def worker_process(args, env, log, *, ready=None):
+    """``cravat worker --app keymanager.app:app *args`` in its own process group; its log's path."""
+    cravat = Path(sys.executable).parent / "cravat"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([str(cravat), "worker", "--app", "keymanager.app:app", *args], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        if ready:
+            deadline = time.monotonic() + 60
+            while ready not in log.read_text():
+                assert worker.poll() is None, f"the worker exited {worker.returncode}:\n{log.read_text()[-3000:]}"
+                assert time.monotonic() < deadline, f"the worker never said {ready!r}:\n{log.read_text()[-3000:]}"
+                time.sleep(0.1)
+        yield log
+    finally:
+        worker.terminate()
         try:
-            refs = [create(api.client).json()["order_ref"],
-                    create(api.client, {"type": "asymmetric", "meta": {"algorithm": "rsa", "bit_length": 2048}})
-                    .json()["order_ref"]]
-            key, pair = (wait_done(api.client, ref, timeout=30) for ref in refs)
-            assert (key["status"], pair["status"]) == ("ACTIVE", "ACTIVE"), log.read_text()[-2000:]
-            assert len(payload(api.client, key["secret_ref"])) == 32
-            _, members = container_members(api.client, pair["container_ref"])
-            assert set(members) == {"private_key", "public_key"}
-            assert api.scalar("SELECT count(*) FROM cravat_tasks WHERE state = 'done'") == 2
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=10)
-        text = log.read_text()
-        assert "keymanager.process_type_order" in text and "ended: done" in text, text[-2000:]
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)
+
+
+def orders_made_by_the_worker(api, log):
+    refs = [create(api.client).json()["order_ref"],
+            create(api.client, {"type": "asymmetric", "meta": {"algorithm": "rsa", "bit_length": 2048}})
+            .json()["order_ref"]]
+    key, pair = (wait_done(api.client, ref, timeout=30) for ref in refs)
+    assert (key["status"], pair["status"]) == ("ACTIVE", "ACTIVE"), log.read_text()[-3000:]
+    assert len(payload(api.client, key["secret_ref"])) == 32
+    _, members = container_members(api.client, pair["container_ref"])
+    assert set(members) == {"private_key", "public_key"}
+    assert api.scalar("SELECT count(*) FROM cravat_tasks WHERE state = 'done'") == 2
+    text = log.read_text()
+    assert text.count("keymanager.process_type_order") >= 2 and "ended: done" in text, text[-3000:]
+
+
+def _delete_queues(broker_url, names):
+    import kombu
+
+    with kombu.Connection(broker_url, connect_timeout=2) as connection:
+        channel = connection.channel()
+        for name in names:
+            channel.queue_delete(name)
 
 
 # --- the validators' fast path agrees with jsonschema, which words Barbican's messages ---------------------
