@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 import cravat
-from cravat.policy import DeprecatedRule, DocumentedRuleDefault, RuleDefault
+from cravat.policy import DeprecatedRule, DocumentedRuleDefault, Policy, RuleDefault
 from keymanager.models import ContainerACL, SecretACL
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -423,6 +423,15 @@ def list_rules() -> list[RuleDefault]:
             deprecated_rule=DeprecatedRule(name=name, check_str=legacy, deprecated_reason=LEGACY_POLICY_DEPRECATION,
                                            deprecated_since=DEPRECATED_SINCE)))
     return rules
+
+
+def get_enforcer() -> Any:
+    """An oslo.policy Enforcer with these defaults, as the key manager enforces them (enforce_new_defaults
+    False), for oslo's tools: the ``oslo.policy.enforcer`` entry point (``list_rules`` is the
+    ``oslo.policy.policies`` one), so ``oslopolicy-policy-generator --namespace keymanager`` works."""
+    policy = Policy(enforce_new_defaults=ENFORCE_NEW_DEFAULTS)
+    policy.register(list_rules(), where="keymanager.policies", check_operations=False)
+    return policy.oslo_enforcer()
 
 
 def register(api: Any, km: Any = None) -> None:

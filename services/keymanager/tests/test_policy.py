@@ -204,3 +204,16 @@ def test_the_committed_sample_policy_file_is_what_the_generator_writes(tmp_path)
     committed = (root / "etc" / "keymanager-policy.yaml.sample").read_text()
     assert committed.split("\n\n", 1)[1] == made.stdout
     assert made.stdout.count('\n#"') + made.stdout.startswith('#"') == 82
+
+
+def test_the_oslo_enforcer_for_oslos_tools_enforces_what_the_service_does(km):
+    from keymanager.app import build_app
+
+    api = build_app(database_url=km.database_url, kek="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                    task_threads="0").compile()
+    enforcer = policies.get_enforcer()
+    enforcer.load_rules()
+    assert {name: str(check) for name, check in enforcer.rules.items()} == \
+        {name: rule.check_str for name, rule in api.policy.effective.items()}
+    assert str(enforcer.rules["secrets:post"]) == ("((True:%(enforce_new_defaults)s and role:member) or "
+                                                   "rule:admin_or_creator)")
