@@ -16,6 +16,7 @@ project's is as absent as a missing one (404 ``Order not found.``, as Barbican's
 from __future__ import annotations
 
 import datetime
+import sys
 from typing import Any
 
 import fastjsonschema
@@ -244,7 +245,7 @@ def clean_paging(offset: Any, limit: Any) -> tuple[int, int]:
         offset_value = int(offset or 0)
     except ValueError:
         offset_value = 0
-    if offset_value < 0:
+    if not 0 <= offset_value <= sys.maxsize:
         offset_value = 0
     try:
         limit_value = min(max(int(limit or DEFAULT_LIMIT), 1), MAX_LIMIT)
@@ -298,8 +299,8 @@ class OrdersController:
         stmt = ORDERS.query(project_id=project_id)
         meta = req.GET.get("meta")
         if meta:
-            # Barbican's Order.meta.contains(meta): a substring of the meta's JSON text.
-            stmt = stmt.where(cast(Order.meta, Text).contains(meta, autoescape=True))
+            # Barbican's Order.meta.contains(meta): LIKE '%<meta>%' on the meta's JSON text (% and _ wildcards).
+            stmt = stmt.where(cast(Order.meta, Text).contains(meta))
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         orders = session.scalars(stmt.order_by(Order.created_at, Order.id).offset(offset).limit(limit)).all()
         return paged(self.km, req, "orders", "orders", [self.view(req, o) for o in orders], total, offset, limit)
