@@ -3,8 +3,9 @@
 1. ``process`` (no transaction open, may run twice): check the crypto plugin can make what the order's
    meta asks, as Barbican's plugin lookups do, and generate it: a symmetric key, or a key pair;
 2. ``handle_success`` (in the transaction that marks the task done, so exactly once): store the key as a
-   secret, or the pair as private and public secrets (and the passphrase as a third) in an ``rsa``
-   container, and set the order ACTIVE with its ``secret_id`` or ``container_id``;
+   secret, or the pair as private and public secrets (and the passphrase as a third) in a container of
+   the algorithm's type (``rsa``, or ``dsa`` whose keys are DER as Barbican's), and set the order ACTIVE
+   with its ``secret_id`` or ``container_id`` and Barbican's sub-status ``Unknown``;
 3. ``handle_error``: the order is ERROR with Barbican's ``error_status_code`` and ``error_reason``.
 
 Barbican's failures, kept: an algorithm no secret store knows is 400 ``Secret generate supported plugin
