@@ -6,6 +6,7 @@ requests (no-auth pipeline, SQLite, simple_crypto); where ours says more, the te
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime
 import os
@@ -122,6 +123,17 @@ def test_the_order_and_its_secret_belong_to_the_caller(client):
     assert order["creator_id"] == "u-42"
     assert client.get(path_of(order["secret_ref"])).json()["creator_id"] == "u-42"
     assert client.get(path_of(order["secret_ref"]), project=OTHER_PROJECT).status == 403  # as Barbican: 403
+
+
+def test_the_first_orders_of_a_new_project_made_at_once_are_all_made(client):
+    # Both worker threads may race to make the new project's KEK: each order must still end ACTIVE.
+    project = f"burst-{uuid.uuid4().hex[:8]}"
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        refs = list(pool.map(lambda _: create(client, project=project).json()["order_ref"], range(6)))
+    orders = [wait_done(client, ref, project=project) for ref in refs]
+    assert [o["status"] for o in orders] == ["ACTIVE"] * 6
+    keys = {payload(client, o["secret_ref"], project=project) for o in orders}
+    assert len(keys) == 6
 
 
 def test_an_xts_key_is_twice_a_supported_length(client):
