@@ -15,6 +15,12 @@
     # without X-Roles, and a 400 "Missing X-Project-Id" for a request without a project
     default_roles = admin
     require_project_id = true
+    # keystone only, as Barbican's ContextMiddleware: false answers 401 for a request whose
+    # token auth_token did not confirm (delay_auth_decision = true passes it on)
+    allow_anonymous_access = true
+
+OPTIONS requests pass without a project or a token either way: the CORS filter in front asks
+the app whether a preflight's resource exists.
 
 It builds the request context (:mod:`cravat.policy.context`) and leaves it at
 ``environ["cravat.context"]``, where handlers read it as ``req.context``.
@@ -29,7 +35,7 @@ from typing import Any
 from oslo_middleware import cors as _oslo_cors
 
 from cravat.deploy.guard import error_style_of
-from cravat.http.errors import BadRequest, RequestEntityTooLarge
+from cravat.http.errors import BadRequest, RequestEntityTooLarge, Unauthorized
 from cravat.http.faults import FaultRenderer
 from cravat.http.request import ENV_CONTEXT
 from cravat.http.request_id import ENV_REQUEST_ID, new_request_id
@@ -57,46 +63,68 @@ class ContextFilter:
     """
 
     def __init__(self, app: WSGIApp, auth_strategy: str = "keystone", *,
-                 default_roles: tuple[str, ...] = (), require_project_id: bool = False) -> None:
+                 default_roles: tuple[str, ...] = (), require_project_id: bool = False,
+                 allow_anonymous: bool = True) -> None:
         if auth_strategy not in AUTH_STRATEGIES:
             raise ValueError(f"auth_strategy {auth_strategy!r} is not one of {', '.join(AUTH_STRATEGIES)}")
         if (default_roles or require_project_id) and auth_strategy != "noauth":
             raise ValueError("default_roles and require_project_id are options of auth_strategy = noauth; "
                              "behind keystone the token says who is calling")
+        if not allow_anonymous and auth_strategy != "keystone":
+            raise ValueError("allow_anonymous_access is an option of auth_strategy = keystone; "
+                             "with noauth nothing is authenticated")
         self.app = app
         self.trust_headers = auth_strategy == "noauth"
         self.default_roles = tuple(default_roles)
         self.require_project_id = require_project_id
-        self._faults = FaultRenderer(error_style_of(app) or "nova") if require_project_id else None
+        self.deny_anonymous = not allow_anonymous
+        refuses = require_project_id or self.deny_anonymous
+        self._faults = FaultRenderer(error_style_of(app) or "nova") if refuses else None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not environ.get(ENV_REQUEST_ID):
             environ[ENV_REQUEST_ID] = new_request_id()
-        if self.require_project_id and not environ.get("HTTP_X_PROJECT_ID"):
-            assert self._faults is not None
-            status, headers, body = self._faults.render(BadRequest("Missing X-Project-Id"), environ[ENV_REQUEST_ID])
-            start_response(status, headers)
-            return [body]
+        if self._faults is not None and environ.get("REQUEST_METHOD") != "OPTIONS":
+            if self.require_project_id and not environ.get("HTTP_X_PROJECT_ID"):
+                return self._refuse(BadRequest("Missing X-Project-Id"), environ, start_response)
+            if self.deny_anonymous and (environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed"
+                                        or not environ.get("HTTP_X_PROJECT_ID")):
+                return self._refuse(Unauthorized("The request you have made requires authentication."),
+                                    environ, start_response)
         context = context_from_environ(environ, trust_headers=self.trust_headers)
         if self.default_roles and not context.roles:
             context.roles = list(self.default_roles)
         environ[ENV_CONTEXT] = context
         return self.app(environ, start_response)
 
+    def _refuse(self, error: Exception, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        assert self._faults is not None
+        status, headers, body = self._faults.render(error, environ[ENV_REQUEST_ID])  # type: ignore[arg-type]
+        start_response(status, headers)
+        return [body]
+
 
 def context_filter_factory(global_conf: dict[str, str], auth_strategy: str = "keystone", default_roles: str = "",
-                           require_project_id: str = "false") -> Callable[[WSGIApp], ContextFilter]:
+                           require_project_id: str = "false",
+                           allow_anonymous_access: str = "true") -> Callable[[WSGIApp], ContextFilter]:
     """``paste.filter_factory`` ``egg:cravat#context``."""
     strategy = auth_strategy.strip()
     if strategy not in AUTH_STRATEGIES:
         raise ValueError(f"auth_strategy = {auth_strategy!r} is not one of {', '.join(AUTH_STRATEGIES)}")
     roles = tuple(r.strip().lower() for r in default_roles.split(",") if r.strip())
-    flag = require_project_id.strip().lower()
+    required = _flag("require_project_id", require_project_id)
+    anonymous = _flag("allow_anonymous_access", allow_anonymous_access)
+    # Refuse bad combinations now, when the paste file loads.
+    ContextFilter(_nothing, strategy, default_roles=roles, require_project_id=required, allow_anonymous=anonymous)
+    return lambda app: ContextFilter(app, strategy, default_roles=roles, require_project_id=required,
+                                     allow_anonymous=anonymous)
+
+
+def _flag(name: str, value: str) -> bool:
+    flag = value.strip().lower()
     if flag not in ("true", "false", "yes", "no", "1", "0", "on", "off"):
-        raise ValueError(f"require_project_id = {require_project_id!r} is not a boolean (true or false)")
-    required = flag in ("true", "yes", "1", "on")
-    ContextFilter(_nothing, strategy, default_roles=roles, require_project_id=required)  # refuse bad combinations now
-    return lambda app: ContextFilter(app, strategy, default_roles=roles, require_project_id=required)
+        raise ValueError(f"{name} = {value!r} is not a boolean (true or false)")
+    return flag in ("true", "yes", "1", "on")
 
 
 def _nothing(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
