@@ -39,7 +39,7 @@ import cravat.tasks
 from keymanager import acls, consumers, containers, crypto, orders, policies, secret_metadata, secrets
 from keymanager.context import KeyManager
 from keymanager.models import Base
-from keymanager.versions import MICROVERSIONS
+from keymanager.versions import MICROVERSIONS, V1
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_DATABASE_URL = "sqlite:///keymanager.sqlite"
@@ -80,6 +80,8 @@ def build_app(*, environ: dict[str, str] | None = None, **settings: Any) -> crav
                                 database_url=database_url, env=env)
     km = KeyManager(database=database, tasks=tasks, crypto=plugin, settings=service,
                     public_endpoint=api.options.public_endpoint)
+    # GET /v1/: this version's document, as Barbican's V1Controller answers it.
+    api.route("/", cravat.VersionDetail(V1, style="barbican"), name="version")
     for area in AREAS:
         area.register(api, km)
     tasks.attach(api)

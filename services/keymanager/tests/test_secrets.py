@@ -333,3 +333,12 @@ def test_versions_document_at_1_0_and_1_1(km, client):
 def test_a_version_beyond_1_2_is_406(client):
     answer = client.get("/v1/secrets", version="1.3")
     assert answer.status == 406
+
+
+def test_the_v1_root_is_the_version_document_as_barbicans_v1_controller(km, client):
+    legacy = client.get("/v1/")
+    assert legacy.status == 200
+    assert legacy.json()["version"]["id"] == "v1" and legacy.json()["version"]["status"] == "stable"
+    current = client.get("/v1", version="1.1").json()["version"]
+    assert (current["status"], current["min_version"], current["max_version"]) == ("CURRENT", "1.0", "1.2")
+    assert current["links"][0]["href"] == km.url + "/v1/"
