@@ -393,7 +393,8 @@ class SecretsController:
         data = payload_bytes(payload, content_type, req.environ.get("HTTP_CONTENT_ENCODING"), UPDATE)
         if not data:
             raise errors.BadRequest(issue(UPDATE, "No data supplied to process."))
-        set_payload(session, self.km, secret, data, normalize_content_type(content_type))
+        if not set_payload(session, self.km, secret, data, normalize_content_type(content_type)):
+            raise errors.Conflict("Secret already has data, cannot modify it.")
         return None
 
     # DELETE /v1/secrets/{id}

@@ -17,7 +17,7 @@ import threading
 from typing import Any
 
 import cravat.db
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from keymanager.context import utcnow
@@ -42,11 +42,21 @@ def store_secret(session: Any, km: Any, *, project_id: str, creator_id: str | No
     return secret
 
 
-def set_payload(session: Any, km: Any, secret: Secret, payload: bytes, content_type: str) -> None:
-    """Give a metadata-only secret its payload (the caller has checked it had none)."""
-    _encrypt_into(session, km, secret, payload, content_type)
-    secret.updated_at = utcnow()
-    session.flush()
+def set_payload(session: Any, km: Any, secret: Secret, payload: bytes, content_type: str) -> bool:
+    """Give a metadata-only secret its payload; False when it has one already (another request was first).
+
+    One conditional UPDATE (``... WHERE cypher_text IS NULL``), so of two PUTs at once exactly one wins,
+    on SQLite and on PostgreSQL alike.
+    """
+    key_id, wrapped = project_key(session, km, secret.project_id)
+    cypher_text, meta = km.crypto.encrypt(payload, wrapped, aad=secret.id.encode())
+    result = session.execute(
+        update(Secret).where(Secret.id == secret.id, Secret.cypher_text.is_(None))
+        .values(cypher_text=cypher_text, kek_meta_extended=meta, project_key_id=key_id,
+                plugin_name=km.crypto.name, content_type=content_type, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    session.expire(secret)
+    return result.rowcount == 1
 
 
 def has_payload(secret: Secret) -> bool:

@@ -342,3 +342,24 @@ def test_the_v1_root_is_the_version_document_as_barbicans_v1_controller(km, clie
     current = client.get("/v1", version="1.1").json()["version"]
     assert (current["status"], current["min_version"], current["max_version"]) == ("CURRENT", "1.0", "1.2")
     assert current["links"][0]["href"] == km.url + "/v1/"
+
+
+def test_of_two_puts_at_once_exactly_one_gives_the_payload(km, client):
+    import threading
+
+    ref = store(client, name="raced")
+    answers: list[int] = []
+    start = threading.Barrier(4)
+
+    def put(i: int) -> None:
+        start.wait(timeout=10)
+        answers.append(client.put(path_of(ref), body=f"payload-{i}", headers={"Content-Type": "text/plain"}).status)
+
+    threads = [threading.Thread(target=put, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(answers) == [204, 409, 409, 409]
+    payload = client.get(path_of(ref) + "/payload", headers={"Accept": "text/plain"}).body
+    assert payload in {f"payload-{i}".encode() for i in range(4)}
