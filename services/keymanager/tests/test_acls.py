@@ -69,7 +69,8 @@ def test_put_defaults_project_access_to_true_and_users_to_none_and_removes_what_
 def test_patch_changes_only_what_the_body_names(km, client):
     path = new_secret(client)
     client.put(path + "/acl", json={"read": {"users": ["u1"], "project-access": False}})
-    assert patch(client, path + "/acl", {"read": {"project-access": True}}).json() == {"acl_ref": km.url + path + "/acl"}
+    patched = patch(client, path + "/acl", {"read": {"project-access": True}})
+    assert patched.json() == {"acl_ref": km.url + path + "/acl"}
     read = client.get(path + "/acl").json()["read"]
     assert (read["project-access"], read["users"]) == (True, ["u1"])
     patch(client, path + "/acl", {"read": {"users": ["u2"]}})
@@ -118,7 +119,8 @@ def test_another_project_can_neither_read_nor_change_acls(km, client):
     before = km.snapshot()
     read = client.get(path + "/acl", project=OTHER_PROJECT)
     assert read.status == 403
-    assert description(read) == "SecretACL(s) retrieval attempt not allowed - please review your user/project privileges"
+    assert description(read) == ("SecretACL(s) retrieval attempt not allowed - please review your "
+                                 "user/project privileges")
     assert client.put(path + "/acl", json={"read": {"users": ["me"]}}, project=OTHER_PROJECT).status == 403
     assert client.delete(path + "/acl", project=OTHER_PROJECT).status == 403
     assert km.snapshot() == before
