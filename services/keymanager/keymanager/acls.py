@@ -17,6 +17,7 @@ creator and the project's admins keep access. The entity is found by id alone, a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -27,7 +28,7 @@ from keymanager import policies
 from keymanager.containers import load_container
 from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import ContainerACL, SecretACL
-from keymanager.orders import SchemaValidator
+from keymanager.orders import SchemaValidator, invalid_object
 from keymanager.secret_metadata import load_json, load_secret, strip
 
 #: ACLValidator's schema, as Barbican writes it (draft-04; ``items`` as a list checks the first user only).
@@ -56,8 +57,16 @@ NULL_ANSWER = Result(b"null", status=200, content_type="application/json")
 
 
 def validate_acl(body: Any) -> dict[str, Any]:
+    """ACLValidator, and every user (not only the first, as Barbican's tuple ``items`` checks) a string of up
+    to 255 characters: what Barbican's users table holds, where it would answer a 500."""
     data = strip(body)
     _ACL.check(data, "ACL")
+    for operation, acl in data.items():
+        for user in (acl or {}).get("users") or ():
+            if not isinstance(user, str):
+                raise invalid_object("ACL", f"{json.dumps(user)[:60]} is not of type 'string'", operation)
+            if len(user) > 255:
+                raise invalid_object("ACL", f"{user[:60]!r}... is too long", operation)
     return data
 
 

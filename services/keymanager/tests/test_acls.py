@@ -105,6 +105,11 @@ def test_bad_acls_are_400_naming_the_problem_and_change_nothing(km, client):
                                              "'boolean'. Invalid property: 'read'"),
         ({"read": {"user": ["u1"]}}, "Provided object does not match schema 'ACL': Additional properties are not "
                                      "allowed ('user' was unexpected). Invalid property: 'read'"),
+        ({"read": {"users": ["u1", 5]}}, "Provided object does not match schema 'ACL': 5 is not of type 'string'. "
+                                         "Invalid property: 'read'"),
+        ({"read": {"users": ["u1", "x" * 256]}}, "Provided object does not match schema 'ACL': 'xxxxxxxxxxxxxxxxxxxx"
+                                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... is too long. Invalid "
+                                                 "property: 'read'"),
     ]
     for body, message in cases:
         answer = client.put(path + "/acl", json=body)
