@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 import cravat
 import cravat.db
@@ -266,11 +267,15 @@ class ContainerConsumers:
         data = validate_consumer(body)
         project_id = self.km.project_of(req)
         now = utcnow()
-        existing = self._find(session, container.id, data["name"], data["URL"])
-        if existing is None:  # registering again is idempotent, as Barbican's create_or_update_from
-            session.add(ContainerConsumer(id=self.km.new_id(), container_id=container.id, project_id=project_id,
-                                          name=data["name"], URL=data["URL"], status=ACTIVE, created_at=now,
-                                          updated_at=now))
+        if self._find(session, container.id, data["name"], data["URL"]) is None:
+            # Registering again is idempotent, as Barbican's create_or_update_from; so is a concurrent twin.
+            try:
+                with session.begin_nested():
+                    session.add(ContainerConsumer(id=self.km.new_id(), container_id=container.id,
+                                                  project_id=project_id, name=data["name"], URL=data["URL"],
+                                                  status=ACTIVE, created_at=now, updated_at=now))
+            except IntegrityError:
+                pass
         container.updated_at = now
         session.flush()
         location = f"{self.km.base_url(req)}/consumers/{container.id}/consumers"  # hrefs.convert_consumer_to_href

@@ -6,6 +6,7 @@ where ours says more (the spoofed-host 400), the test says so.
 
 from __future__ import annotations
 
+import concurrent.futures
 import uuid
 
 import pytest
@@ -255,6 +256,15 @@ def test_registering_a_consumer_answers_the_container_and_is_idempotent(km, clie
     assert again.status == 200 and again.json()["consumers"] == [{"name": "lb", "URL": "http://lb/1"}]
     assert len([r for r in km.rows("km_container_consumers") if r["container_id"] == container_id]) == 1
     assert again.json()["updated"] > again.json()["created"]
+
+
+def test_the_same_consumer_registered_at_once_is_registered_once(km, client):
+    ref = generic(client)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: client.post(path_of(ref) + "/consumers",
+                                                      json={"name": "lb", "URL": "http://lb/"}), range(4)))
+    assert [a.status for a in answers] == [200] * 4
+    assert client.get(path_of(ref)).json()["consumers"] == [{"name": "lb", "URL": "http://lb/"}]
 
 
 def test_consumers_list_by_name_with_paging(km, client):
