@@ -54,6 +54,8 @@ _METADATUM = SchemaValidator(METADATUM_SCHEMA)
 _URL_SAFE = re.compile(r"^[A-Za-z0-9_-]*$")
 #: Barbican's max_allowed_request_size_in_bytes, when the API's own limit is not known.
 DEFAULT_MAX_BODY = 25000
+#: cravat's default max_json_depth, when the API's own is not known.
+DEFAULT_MAX_DEPTH = 32
 #: The columns' size (Barbican's SecretUserMetadatum: key and value String(255)).
 MAX_LENGTH = 255
 
@@ -120,7 +122,8 @@ def load_json(km: KeyManager, req: cravat.Request) -> Any:
 
     After the policy check, as Barbican's decorators run: 415 ``Unexpected content type. Expected content
     types are: ['application/json']`` for another media type, 413 past the API's body limit (Barbican's
-    max_allowed_request_size_in_bytes), 400 ``Malformed JSON``.
+    max_allowed_request_size_in_bytes), 400 ``Malformed JSON`` (also for JSON nested deeper than the API's
+    max_json_depth, which Barbican would answer with a 500).
     """
     content_type = (req.environ.get("CONTENT_TYPE") or "").partition(";")[0].strip()
     if content_type != "application/json":
@@ -132,9 +135,25 @@ def load_json(km: KeyManager, req: cravat.Request) -> Any:
     if (length is not None and length > limit) or len(data) > limit:
         raise errors.RequestEntityTooLarge("Provided information too large to process")
     try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise errors.BadRequest("Malformed JSON") from None
+    depth = int(km.settings.get("_max_json_depth") or DEFAULT_MAX_DEPTH)
+    if _deeper_than(document, depth):
+        raise errors.BadRequest(f"Malformed JSON: nested deeper than {depth} levels")
+    return document
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (walked without recursion)."""
+    todo = [(document, 1)]
+    while todo:
+        value, level = todo.pop()
+        if isinstance(value, dict | list):
+            if level > limit:
+                return True
+            todo.extend((item, level + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 def strip(value: Any) -> Any:
@@ -232,5 +251,7 @@ class SecretMetadatumResponder:
 
 
 def register(api: cravat.API, km: KeyManager) -> None:
+    km.settings.setdefault("_max_body_size", api.options.max_body_size)
+    km.settings.setdefault("_max_json_depth", api.options.max_json_depth)
     api.route("/secrets/{secret_id}/metadata", SecretMetadata(km), name="secret_metadata")
     api.route("/secrets/{secret_id}/metadata/{key}", SecretMetadatumResponder(km), name="secret_metadatum")

@@ -168,6 +168,13 @@ def test_the_body_is_read_after_the_policy_check_as_barbicans_decorators_order_i
     # Another project learns nothing from its body: the policy refuses first.
     assert client.put(path + "/metadata", body="{", headers={"Content-Type": "text/plain"},
                       project=OTHER_PROJECT).status == 403
+    deep = client.put(path + "/metadata", body='{"metadata": ' + "[" * 5000 + "]" * 5000 + "}",
+                      headers={"Content-Type": "application/json"})
+    assert deep.status == 400
+    assert description(deep) == "Malformed JSON"
+    nested = client.put(path + "/metadata", json={"metadata": {"k": [[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]}})
+    assert nested.status == 400
+    assert description(nested) == "Malformed JSON: nested deeper than 16 levels"
     too_big = client.put(path + "/metadata", json={"metadata": {"k": "v" * 30000}})
     assert too_big.status == 413
     assert km.snapshot() == before
