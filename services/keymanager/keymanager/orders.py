@@ -292,6 +292,12 @@ class OrdersController:
         ref = self.km.order_ref(req, order.id)
         return Result({"order_ref": ref}, status=202, headers={"Location": ref})
 
+    @policies.rule("orders:put", "Order update")
+    @cravat.collection_action("PUT", "")
+    def update_all(self, req: cravat.Request) -> None:
+        """Barbican's OrdersController.on_put: behind its rule, an order is never updated."""
+        raise errors.MethodNotAllowed("Order update is not supported.", allow="GET, HEAD, POST, OPTIONS")
+
     @policies.rule("orders:get", "Order(s) retrieval")
     def index(self, req: cravat.Request, session: Any) -> Any:
         project_id = self.km.project_of(req)

@@ -329,7 +329,10 @@ def test_an_order_needs_a_project(client):
 
 
 def test_orders_cannot_be_updated(client):
-    assert client.put("/v1/orders", json={}).status == 405
+    answer = client.put("/v1/orders", json={})
+    assert answer.status == 405 and answer.json()["description"] == "Order update is not supported."
+    denied = client.put("/v1/orders", json={}, roles="observer")  # orders:put is checked first, as Barbican's
+    assert denied.status == 403 and denied.json()["description"].startswith("Order update attempt not allowed")
     ref = create(client).json()["order_ref"]
     assert client.put(path_of(ref), json={}).status == 405
 
