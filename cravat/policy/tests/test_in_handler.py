@@ -230,3 +230,18 @@ def test_the_route_table_says_which_rules_the_handler_checks():
     assert "docs:show (in handler)" in show
     (index,) = [line for line in table.splitlines() if "docs:index" in line]
     assert "(in handler)" not in index
+
+
+def test_hiding_existence_makes_an_in_handler_denial_a_404_too():
+    client = Client(build(policy_hide_existence=True))
+    answer = call(client, "GET", "/docs/d1", NEIGHBOUR)
+    assert answer.status_code == 404
+    assert call(client, "GET", "/docs/d1", OWNER).status_code == 200
+
+
+def test_api_policy_authorize_starts_its_target_from_the_target_defaults_too():
+    policy = _legacy_policy(True)
+    assert policy.allows("things:get", {}, {"roles": ["member"]})  # enforce_new_defaults comes from the defaults
+    policy.target_defaults["enforce_new_defaults"] = False
+    assert not policy.allows("things:get", {}, {"roles": ["member"]})
+    assert policy.allows("things:get", {"enforce_new_defaults": True}, {"roles": ["member"]})  # the target wins
