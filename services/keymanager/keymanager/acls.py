@@ -29,7 +29,7 @@ from keymanager.containers import load_container
 from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import ContainerACL, SecretACL
 from keymanager.orders import SchemaValidator, invalid_object
-from keymanager.secret_metadata import load_json, load_secret, strip
+from keymanager.secret_metadata import authorized_secret, load_json, strip, touch_secret
 
 #: ACLValidator's schema, as Barbican writes it (draft-04; ``items`` as a list checks the first user only).
 ACL_SCHEMA = {
@@ -116,6 +116,9 @@ class _ACLs:
         if replace:
             for row in existing.values():
                 session.delete(row)
+        self.touch(session, entity, now)
+
+    def touch(self, session: Any, entity: Any, now: Any) -> None:
         entity.updated_at = now
 
     def remove(self, session: Any, entity: Any) -> None:
@@ -128,9 +131,10 @@ class SecretACLs(_ACLs):
     model, column = SecretACL, "secret_id"
 
     def _load(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
-        return secret
+        return authorized_secret(self.km, session, req, secret_id)
+
+    def touch(self, session: Any, entity: Any, now: Any) -> None:
+        touch_secret(session, entity.id)  # the secret is a row here, read with its ACLs in one query
 
     @policies.rule("secret_acls:get", "SecretACL(s) retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, secret_id: str) -> Any:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
 import cravat
 from cravat import Result, errors
@@ -27,7 +27,7 @@ from keymanager import policies
 from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import Secret, SecretConsumer
 from keymanager.orders import SchemaValidator, clean_paging, paged
-from keymanager.secret_metadata import is_uuid4, load_json, load_secret, strip
+from keymanager.secret_metadata import authorized_secret, find_secret, is_uuid4, load_json, strip, touch_secret
 
 #: SecretConsumerValidator's schema, and the column's 36 characters for resource_id (Barbican's database
 #: refuses a longer one with a 500 on PostgreSQL; here it is a 400 naming the field).
@@ -53,11 +53,25 @@ CONTENT_TYPES = {
 _TRUE, _FALSE = ("1", "t", "true", "on", "y", "yes"), ("0", "f", "false", "off", "n", "no")
 
 
+# PERF: every statement here built once (SQLAlchemy caches their compiled form), run as Core.
+_CONSUMERS = SecretConsumer.__table__
+_OF_SECRET = _CONSUMERS.c.secret_id == bindparam("id")
+_ORDER = (_CONSUMERS.c.created_at, _CONSUMERS.c.id)
+_SUMMARY = select(_CONSUMERS.c.service, _CONSUMERS.c.resource_type, _CONSUMERS.c.resource_id).where(_OF_SECRET) \
+    .order_by(*_ORDER)
+_COUNT = select(func.count()).select_from(_CONSUMERS).where(_OF_SECRET)
+_PAGE = select(_CONSUMERS).where(_OF_SECRET).order_by(*_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
+_BY_VALUES = select(_CONSUMERS).where(_OF_SECRET, _CONSUMERS.c.service == bindparam("service"),
+                                      _CONSUMERS.c.resource_type == bindparam("resource_type"),
+                                      _CONSUMERS.c.resource_id == bindparam("resource_id"))
+_BY_ID = select(_CONSUMERS).where(_OF_SECRET, _CONSUMERS.c.id == bindparam("consumer_id"))
+_INSERT = insert(_CONSUMERS)
+_DELETE = delete(_CONSUMERS).where(_CONSUMERS.c.id == bindparam("consumer_id"))
+
+
 def consumers_of(session: Any, secret_id: str) -> list[dict[str, str]]:
     """A secret's consumers as its GET lists them (1.1+): ``service``, ``resource_type``, ``resource_id``."""
-    rows = session.execute(select(SecretConsumer.service, SecretConsumer.resource_type, SecretConsumer.resource_id)
-                           .where(SecretConsumer.secret_id == secret_id)
-                           .order_by(SecretConsumer.created_at, SecretConsumer.id))
+    rows = session.connection().execute(_SUMMARY, {"id": secret_id})
     return [{"service": s, "resource_type": t, "resource_id": r} for s, t, r in rows]
 
 
@@ -75,12 +89,11 @@ def check_deletable(req: cravat.Request, session: Any, secret: Secret) -> None:
         if text not in _TRUE + _FALSE:
             raise errors.BadRequest("URI provided invalid query string parameters.")
         force = text in _TRUE
-    if not force and session.scalar(select(SecretConsumer.id).where(SecretConsumer.secret_id == secret.id)
-                                    .limit(1)) is not None:
+    if not force and session.connection().execute(_SUMMARY.limit(1), {"id": secret.id}).first() is not None:
         raise errors.BadRequest("Secret cannot be deleted as it has consumers.")
 
 
-def secret_fields(km: KeyManager, req: cravat.Request, session: Any, secret: Secret) -> dict[str, Any]:
+def secret_fields(km: KeyManager, req: cravat.Request, session: Any, secret: Any) -> dict[str, Any]:
     """The secret as Barbican answers a consumer's POST or DELETE: its fields, content types and ref."""
     fields: dict[str, Any] = {
         "created": timestamp(secret.created_at), "updated": timestamp(secret.updated_at), "status": secret.status,
@@ -94,7 +107,7 @@ def secret_fields(km: KeyManager, req: cravat.Request, session: Any, secret: Sec
     return fields
 
 
-def consumer_view(consumer: SecretConsumer) -> dict[str, Any]:
+def consumer_view(consumer: Any) -> dict[str, Any]:
     """One consumer as Barbican's ``to_dict_fields`` gives it."""
     return {"created": timestamp(consumer.created_at), "updated": timestamp(consumer.updated_at),
             "status": consumer.status, "service": consumer.service, "resource_type": consumer.resource_type,
@@ -107,10 +120,10 @@ def validate_consumer(body: Any) -> tuple[str, str, str]:
     return data["service"], data["resource_type"], data["resource_id"]
 
 
-def _find(session: Any, secret_id: str, service: str, resource_type: str, resource_id: str) -> SecretConsumer | None:
-    return session.scalars(select(SecretConsumer).where(
-        SecretConsumer.secret_id == secret_id, SecretConsumer.service == service,
-        SecretConsumer.resource_type == resource_type, SecretConsumer.resource_id == resource_id)).first()
+def _find(session: Any, secret_id: str, service: str, resource_type: str, resource_id: str) -> Any:
+    return session.connection().execute(_BY_VALUES, {"id": secret_id, "service": service,
+                                                     "resource_type": resource_type,
+                                                     "resource_id": resource_id}).first()
 
 
 class SecretConsumers:
@@ -121,42 +134,36 @@ class SecretConsumers:
 
     @policies.rule("secret_consumers:get", "SecretConsumers(s) retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
+        secret = authorized_secret(self.km, session, req, secret_id)
         offset, limit = clean_paging(req.GET.get("offset"), req.GET.get("limit"))
         if offset > sys.maxsize:  # as Barbican's clean_paging_values
             offset = 0
-        total = session.scalar(select(func.count()).select_from(SecretConsumer)
-                               .where(SecretConsumer.secret_id == secret.id)) or 0
-        page = session.scalars(select(SecretConsumer).where(SecretConsumer.secret_id == secret.id)
-                               .order_by(SecretConsumer.created_at, SecretConsumer.id)
-                               .offset(offset).limit(limit)).all()
+        connection = session.connection()
+        total = connection.execute(_COUNT, {"id": secret.id}).scalar() or 0
+        page = connection.execute(_PAGE, {"id": secret.id, "limit": limit, "offset": offset}).all()
         return paged(self.km, req, f"secrets/{secret.id}/consumers", "consumers",
                      [consumer_view(c) for c in page], total, offset, limit)
 
     @policies.rule("secret_consumers:post", "SecretConsumer creation", in_handler=True)
     def on_post(self, req: cravat.Request, session: Any, secret_id: str) -> Result:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
+        secret = authorized_secret(self.km, session, req, secret_id)
         project_id = self.km.project_of(req)
         service, resource_type, resource_id = validate_consumer(load_json(self.km, req))
-        now = utcnow()
-        existing = _find(session, secret.id, service, resource_type, resource_id)
-        if existing is None:  # registering again is idempotent, as Barbican's create_or_update_from
-            session.add(SecretConsumer(id=self.km.new_id(), secret_id=secret.id, project_id=project_id,
-                                       service=service, resource_type=resource_type, resource_id=resource_id,
-                                       created_at=now, updated_at=now))
-        else:
-            existing.updated_at = now
-        secret.updated_at = now
-        session.flush()
+        if _find(session, secret.id, service, resource_type, resource_id) is None:
+            # Registering again is idempotent, as Barbican's create_or_update_from.
+            now = utcnow()
+            session.connection().execute(_INSERT, {
+                "id": self.km.new_id(), "secret_id": secret.id, "project_id": project_id, "service": service,
+                "resource_type": resource_type, "resource_id": resource_id, "status": "ACTIVE",
+                "created_at": now, "updated_at": now})
+        touch_secret(session, secret.id)
+        secret, _ = find_secret(self.km, session, req, secret.id)  # as it is now, updated_at and all
         location = f"{self.km.base_url(req)}/consumers/{secret.id}/consumers"  # Barbican's convert_consumer_to_href
         return Result(secret_fields(self.km, req, session, secret), headers={"Location": location})
 
     @policies.rule("secret_consumers:delete", "SecretConsumer deletion", in_handler=True)
     def on_delete(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
+        secret = authorized_secret(self.km, session, req, secret_id)
         project_id = self.km.project_of(req)
         service, resource_type, resource_id = validate_consumer(load_json(self.km, req))
         consumer = _find(session, secret.id, service, resource_type, resource_id)
@@ -164,8 +171,7 @@ class SecretConsumers:
             raise errors.NotFound("Consumer not found.")
         if consumer.project_id != project_id and secret.project_id != project_id:
             raise errors.Forbidden("Not Allowed. Sorry, only the creator of a consumer can delete it.")
-        session.delete(consumer)
-        session.flush()
+        session.connection().execute(_DELETE, {"consumer_id": consumer.id})
         return secret_fields(self.km, req, session, secret)
 
 
@@ -177,14 +183,13 @@ class SecretConsumer1:
 
     @policies.rule("consumer:get", "SecretConsumer retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, secret_id: str, consumer_id: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
+        secret, target = find_secret(self.km, session, req, secret_id)
         if not is_uuid4(consumer_id):
             raise errors.NotFound("Not Found. Provided consumer id is invalid.")
-        policies.authorize_secret(req, session, secret)
+        req.authorize(target)
         # Barbican finds the consumer by its id alone; here it must be this secret's, so that being allowed
         # to see one secret does not show another's consumers.
-        consumer = session.scalars(select(SecretConsumer).where(SecretConsumer.id == consumer_id,
-                                                                SecretConsumer.secret_id == secret.id)).first()
+        consumer = session.connection().execute(_BY_ID, {"id": secret.id, "consumer_id": consumer_id}).first()
         if consumer is None:
             raise errors.NotFound("Consumer not found.")
         return consumer_view(consumer)

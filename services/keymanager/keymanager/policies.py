@@ -27,11 +27,13 @@ container (:func:`secret_target`, :func:`container_target`), as Barbican's
 A controller names its rule with :func:`rule` (Barbican's rule name and
 its operation's words for the 403), and an operation on a loaded entity
 checks it in the handler with :func:`authorize_secret` /
-:func:`authorize_container` / :func:`authorize_order`::
+:func:`authorize_container` / :func:`authorize_order`, or ``req.authorize``
+with a target it built (``secret_metadata.find_secret`` reads the secret and
+its ACLs in one query)::
 
     @policies.rule("secret:get", "Secret retrieval", in_handler=True)
     def show(self, req, secret_id, session):
-        secret = load_secret(session, secret_id)               # 404 first, as Barbican's _lookup
+        secret = find_the_secret(session, secret_id)          # 404 first, as Barbican's _lookup
         policies.authorize_secret(req, session, secret)
 """
 

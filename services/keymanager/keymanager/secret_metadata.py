@@ -24,13 +24,13 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, insert, select, update
 
 import cravat
 from cravat import Result, errors
 from keymanager import policies
 from keymanager.context import KeyManager, utcnow
-from keymanager.models import Secret, SecretMetadatum
+from keymanager.models import Secret, SecretACL, SecretMetadatum
 from keymanager.orders import SchemaValidator
 
 #: NewSecretMetadataValidator's schema (draft-03, as Barbican writes it).
@@ -60,19 +60,60 @@ DEFAULT_MAX_DEPTH = 32
 MAX_LENGTH = 255
 
 
-def load_secret(km: KeyManager, session: Any, secret_id: str) -> Secret:
-    """The secret ``secret_id`` of any project, unexpired: Barbican's ``SecretsController._lookup``.
+# PERF: the statements of every request here, built once (SQLAlchemy caches their compiled form); the
+# secret and its ACLs in one query, read as rows (the ORM's identity map is of no use to one request).
+_SECRETS = Secret.__table__
+_ACLS = SecretACL.__table__
+_META = SecretMetadatum.__table__
+_SECRET_WITH_ACLS = (
+    select(_SECRETS, _ACLS.c.operation.label("acl_operation"), _ACLS.c.project_access.label("acl_project_access"),
+           _ACLS.c.users.label("acl_users"))
+    .select_from(_SECRETS.outerjoin(_ACLS, _ACLS.c.secret_id == _SECRETS.c.id))
+    .where(_SECRETS.c.id == bindparam("id")))
+_TOUCH_SECRET = update(_SECRETS).where(_SECRETS.c.id == bindparam("b_id")).values(updated_at=bindparam("b_now"))
+_SELECT_METADATA = select(_META.c.key, _META.c.value).where(_META.c.secret_id == bindparam("id")).order_by(_META.c.key)
+_SELECT_METADATUM = select(_META.c.value).where(_META.c.secret_id == bindparam("id"), _META.c.key == bindparam("key"))
+_DELETE_METADATA = delete(_META).where(_META.c.secret_id == bindparam("id"))
+_DELETE_METADATUM = delete(_META).where(_META.c.secret_id == bindparam("id"), _META.c.key == bindparam("key"))
+_INSERT_METADATUM = insert(_META)
+_UPDATE_METADATUM = (update(_META).where(_META.c.secret_id == bindparam("b_id"), _META.c.key == bindparam("b_key"))
+                     .values(value=bindparam("b_value"), updated_at=bindparam("b_now")))
+
+
+class _ACLRow:
+    """An ACL row as the policy target reads it (``operation``, ``project_access``, ``users``)."""
+
+    __slots__ = ("operation", "project_access", "users")
+
+    def __init__(self, operation: str, project_access: bool, users: list[str]) -> None:
+        self.operation, self.project_access, self.users = operation, project_access, users
+
+
+def find_secret(km: KeyManager, session: Any, req: cravat.Request, secret_id: str) -> tuple[Any, dict[str, Any]]:
+    """The secret (a row) of any project, unexpired, and the policy target its ACLs make for the caller.
 
     404 ``Not Found. Provided secret id is invalid.`` for an id that is not a uuid, ``Secret not found.``
-    for none (or an expired one); the policy rule, checked next, decides whether the caller may see it.
+    for none (or an expired one), as Barbican's ``SecretsController._lookup``; the rule decides next.
     """
     if not is_uuid4(secret_id):
         raise errors.NotFound("Not Found. Provided secret id is invalid.")
-    secret = session.scalars(select(Secret).where(
-        Secret.id == secret_id, or_(Secret.expiration.is_(None), Secret.expiration > utcnow()))).first()
-    if secret is None:
+    rows = session.connection().execute(_SECRET_WITH_ACLS, {"id": secret_id}).all()
+    if not rows or (rows[0].expiration is not None and rows[0].expiration <= utcnow()):
         raise errors.NotFound("Secret not found.")
+    acls = [_ACLRow(r.acl_operation, r.acl_project_access, r.acl_users) for r in rows if r.acl_operation]
+    return rows[0], policies.secret_target(rows[0], acls, km.user_of(req))
+
+
+def authorized_secret(km: KeyManager, session: Any, req: cravat.Request, secret_id: str) -> Any:
+    """:func:`find_secret`, then the operation's rule checked on it (403 with Barbican's message)."""
+    secret, target = find_secret(km, session, req, secret_id)
+    req.authorize(target)
     return secret
+
+
+def touch_secret(session: Any, secret_id: str) -> None:
+    """The secret's ``updated_at`` set to now (Barbican's repositories do so when a child changes)."""
+    session.connection().execute(_TOUCH_SECRET, {"b_id": secret_id, "b_now": utcnow()})
 
 
 def is_uuid4(text: str) -> bool:
@@ -85,9 +126,7 @@ def is_uuid4(text: str) -> bool:
 
 def metadata_of(session: Any, secret_id: str) -> dict[str, str]:
     """A secret's user metadata, ``{key: value}`` (what the secret's own GET answers as ``metadata`` too)."""
-    rows = session.execute(select(SecretMetadatum.key, SecretMetadatum.value)
-                           .where(SecretMetadatum.secret_id == secret_id).order_by(SecretMetadatum.key))
-    return {key: value for key, value in rows}
+    return {key: value for key, value in session.connection().execute(_SELECT_METADATA, {"id": secret_id})}
 
 
 def validate_metadata(body: Any) -> dict[str, str]:
@@ -167,14 +206,16 @@ def strip(value: Any) -> Any:
     return value
 
 
-def _put(session: Any, secret_id: str, key: str, value: str) -> None:
-    row = session.get(SecretMetadatum, (secret_id, key))
-    now = utcnow()
-    if row is None:
-        session.add(SecretMetadatum(secret_id=secret_id, key=key, value=value, created_at=now, updated_at=now))
-    else:
-        row.value = value
-        row.updated_at = now
+def _value(session: Any, secret_id: str, key: str) -> str | None:
+    return session.connection().execute(_SELECT_METADATUM, {"id": secret_id, "key": key}).scalar()
+
+
+def _insert(session: Any, secret_id: str, items: dict[str, str]) -> None:
+    if items:
+        now = utcnow()
+        session.connection().execute(_INSERT_METADATUM, [
+            {"secret_id": secret_id, "key": key, "value": value, "created_at": now, "updated_at": now}
+            for key, value in items.items()])
 
 
 class SecretMetadata:
@@ -185,31 +226,26 @@ class SecretMetadata:
 
     @policies.rule("secret_meta:get", "Secret metadata retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
+        secret = authorized_secret(self.km, session, req, secret_id)
         return {"metadata": metadata_of(session, secret.id)}
 
     @policies.rule("secret_meta:put", "Secret metadata creation", in_handler=True)
     @cravat.response(201)
     def on_put(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
+        secret = authorized_secret(self.km, session, req, secret_id)
         metadata = validate_metadata(load_json(self.km, req))
-        session.execute(delete(SecretMetadatum).where(SecretMetadatum.secret_id == secret.id))
-        now = utcnow()
-        session.add_all([SecretMetadatum(secret_id=secret.id, key=key, value=value, created_at=now, updated_at=now)
-                         for key, value in metadata.items()])
+        session.connection().execute(_DELETE_METADATA, {"id": secret.id})
+        _insert(session, secret.id, metadata)
         return {"metadata_ref": self.km.secret_ref(req, secret.id) + "/metadata"}
 
     @policies.rule("secret_meta:post", "Secret metadatum creation", in_handler=True)
     @cravat.response(201)
     def on_post(self, req: cravat.Request, session: Any, secret_id: str) -> Result:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
+        secret = authorized_secret(self.km, session, req, secret_id)
         key, value = validate_metadatum(load_json(self.km, req))
-        if session.get(SecretMetadatum, (secret.id, key)) is not None:
+        if _value(session, secret.id, key) is not None:
             raise errors.Conflict("Conflict. Key in request is already in the secret metadata")
-        _put(session, secret.id, key, value)
+        _insert(session, secret.id, {key: value})
         location = f"{self.km.secret_ref(req, secret.id)}/metadata/{key}"
         return Result({"key": key, "value": value}, status=201, headers={"Location": location})
 
@@ -222,32 +258,29 @@ class SecretMetadatumResponder:
 
     @policies.rule("secret_meta:get", "Secret metadatum retrieval", in_handler=True)
     def on_get(self, req: cravat.Request, session: Any, secret_id: str, key: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
-        row = session.get(SecretMetadatum, (secret.id, key))
-        if row is None:
+        secret = authorized_secret(self.km, session, req, secret_id)
+        value = _value(session, secret.id, key)
+        if value is None:
             raise errors.NotFound("Secret metadata not found.")
-        return {"key": row.key, "value": row.value}
+        return {"key": key, "value": value}
 
     @policies.rule("secret_meta:put", "Secret metadatum update", in_handler=True)
     def on_put(self, req: cravat.Request, session: Any, secret_id: str, key: str) -> Any:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
+        secret = authorized_secret(self.km, session, req, secret_id)
         new_key, value = validate_metadatum(load_json(self.km, req))
-        if session.get(SecretMetadatum, (secret.id, key)) is None:
+        if _value(session, secret.id, key) is None:
             raise errors.NotFound("Secret metadata not found.")
         if new_key != key:
             raise errors.Conflict("Key in request data does not match key in the request url.")
-        _put(session, secret.id, key, value)
+        session.connection().execute(_UPDATE_METADATUM, {"b_id": secret.id, "b_key": key, "b_value": value,
+                                                         "b_now": utcnow()})
         return {"key": key, "value": value}
 
     @policies.rule("secret_meta:delete", "Secret metadatum removal", in_handler=True)
     @cravat.response(204)
     def on_delete(self, req: cravat.Request, session: Any, secret_id: str, key: str) -> None:
-        secret = load_secret(self.km, session, secret_id)
-        policies.authorize_secret(req, session, secret)
-        session.execute(delete(SecretMetadatum).where(SecretMetadatum.secret_id == secret.id,
-                                                      SecretMetadatum.key == key))
+        secret = authorized_secret(self.km, session, req, secret_id)
+        session.connection().execute(_DELETE_METADATUM, {"id": secret.id, "key": key})
 
 
 def register(api: cravat.API, km: KeyManager) -> None:
