@@ -71,8 +71,9 @@ class Policy:
     of an error. ``enforce_new_defaults`` is oslo.policy's option of that
     name (its default, True: a deprecated rule's old check string is
     ignored); False ORs the old check string of a rule with a
-    ``deprecated_rule`` with the new one, unless the file overrides the rule,
-    as Barbican ships. It may be set until the policy loads.
+    ``deprecated_rule`` with the new one, unless the file overrides the rule
+    (how Barbican deployments keep its legacy roles). Set it before the
+    policy loads.
 
     ``target_defaults`` are entries every target starts from, in the
     authorize step and in :meth:`authorize` (a handler's own target
