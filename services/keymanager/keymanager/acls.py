@@ -21,9 +21,10 @@ import json
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 import cravat
-from cravat import Result
+from cravat import Result, errors
 from keymanager import policies
 from keymanager.containers import load_container
 from keymanager.context import KeyManager, timestamp, utcnow
@@ -93,7 +94,19 @@ class _ACLs:
                                     .order_by(self.model.operation)))
 
     def update(self, req: cravat.Request, session: Any, entity: Any, data: dict[str, Any], *, replace: bool) -> None:
-        """PUT (``replace``: defaults for what the body leaves out, other operations removed) or PATCH."""
+        """PUT (``replace``: defaults for what the body leaves out, other operations removed) or PATCH.
+
+        Two requests adding an entity's first ACL at once: the unique (entity, operation) constraint
+        turns the second away inside a savepoint, a 409 rather than a fault.
+        """
+        try:
+            with session.begin_nested():
+                self._update(req, session, entity, data, replace=replace)
+        except IntegrityError:
+            raise errors.Conflict("Conflict. The ACL was changed by a concurrent request; try again.") from None
+
+    def _update(self, req: cravat.Request, session: Any, entity: Any, data: dict[str, Any], *,
+                replace: bool) -> None:
         existing = {row.operation: row for row in self.rows(session, entity.id)}
         now = utcnow()
         for operation in OPERATIONS:
@@ -113,6 +126,7 @@ class _ACLs:
             if users is not None:
                 row.users = list(dict.fromkeys(users))  # Barbican keeps a set of users
             row.updated_at = now
+        session.flush()
         if replace:
             for row in existing.values():
                 session.delete(row)

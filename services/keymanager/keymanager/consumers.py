@@ -20,6 +20,7 @@ import sys
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 import cravat
 from cravat import Result, errors
@@ -150,12 +151,17 @@ class SecretConsumers:
         project_id = self.km.project_of(req)
         service, resource_type, resource_id = validate_consumer(load_json(self.km, req))
         if _find(session, secret.id, service, resource_type, resource_id) is None:
-            # Registering again is idempotent, as Barbican's create_or_update_from.
+            # Registering again is idempotent, as Barbican's create_or_update_from; so is a concurrent twin,
+            # which the unique constraint turns away inside a savepoint.
             now = utcnow()
-            session.connection().execute(_INSERT, {
-                "id": self.km.new_id(), "secret_id": secret.id, "project_id": project_id, "service": service,
-                "resource_type": resource_type, "resource_id": resource_id, "status": "ACTIVE",
-                "created_at": now, "updated_at": now})
+            try:
+                with session.begin_nested():
+                    session.connection().execute(_INSERT, {
+                        "id": self.km.new_id(), "secret_id": secret.id, "project_id": project_id,
+                        "service": service, "resource_type": resource_type, "resource_id": resource_id,
+                        "status": "ACTIVE", "created_at": now, "updated_at": now})
+            except IntegrityError:
+                pass
         touch_secret(session, secret.id)
         secret, _ = find_secret(self.km, session, req, secret.id)  # as it is now, updated_at and all
         location = f"{self.km.base_url(req)}/consumers/{secret.id}/consumers"  # Barbican's convert_consumer_to_href

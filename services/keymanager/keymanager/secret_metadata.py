@@ -25,6 +25,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 import cravat
 from cravat import Result, errors
@@ -52,6 +53,8 @@ METADATUM_SCHEMA = {
 _METADATA = SchemaValidator(METADATA_SCHEMA)
 _METADATUM = SchemaValidator(METADATUM_SCHEMA)
 _URL_SAFE = re.compile(r"^[A-Za-z0-9_-]*$")
+KEY_EXISTS = "Conflict. Key in request is already in the secret metadata"
+CHANGED_CONCURRENTLY = "Conflict. The secret's metadata was changed by a concurrent request; try again."
 #: Barbican's max_allowed_request_size_in_bytes, when the API's own limit is not known.
 DEFAULT_MAX_BODY = 25000
 #: cravat's default max_json_depth, when the API's own is not known.
@@ -234,8 +237,12 @@ class SecretMetadata:
     def on_put(self, req: cravat.Request, session: Any, secret_id: str) -> Any:
         secret = authorized_secret(self.km, session, req, secret_id)
         metadata = validate_metadata(load_json(self.km, req))
-        session.connection().execute(_DELETE_METADATA, {"id": secret.id})
-        _insert(session, secret.id, metadata)
+        try:
+            with session.begin_nested():
+                session.connection().execute(_DELETE_METADATA, {"id": secret.id})
+                _insert(session, secret.id, metadata)
+        except IntegrityError:  # another request put the same keys in between; it wins
+            raise errors.Conflict(CHANGED_CONCURRENTLY) from None
         return {"metadata_ref": self.km.secret_ref(req, secret.id) + "/metadata"}
 
     @policies.rule("secret_meta:post", "Secret metadatum creation", in_handler=True)
@@ -244,8 +251,12 @@ class SecretMetadata:
         secret = authorized_secret(self.km, session, req, secret_id)
         key, value = validate_metadatum(load_json(self.km, req))
         if _value(session, secret.id, key) is not None:
-            raise errors.Conflict("Conflict. Key in request is already in the secret metadata")
-        _insert(session, secret.id, {key: value})
+            raise errors.Conflict(KEY_EXISTS)
+        try:
+            with session.begin_nested():  # a concurrent POST of the key wins: this one is the 409
+                _insert(session, secret.id, {key: value})
+        except IntegrityError:
+            raise errors.Conflict(KEY_EXISTS) from None
         location = f"{self.km.secret_ref(req, secret.id)}/metadata/{key}"
         return Result({"key": key, "value": value}, status=201, headers={"Location": location})
 

@@ -183,3 +183,25 @@ def test_acls_go_with_their_secret(km, client):
     assert len([r for r in km.rows("km_secret_acls") if r["secret_id"] == secret_id]) == 1
     assert client.delete(path).status == 204
     assert [r for r in km.rows("km_secret_acls") if r["secret_id"] == secret_id] == []
+
+
+def test_four_first_acls_at_once_leave_one_acl_and_no_fault(km, client):
+    import threading
+
+    path = new_secret(client)
+    answers = []
+    start = threading.Barrier(4)
+
+    def put():
+        start.wait(timeout=10)
+        answers.append(client.put(path + "/acl", json={"read": {"users": ["u1"], "project-access": False}}))
+
+    threads = [threading.Thread(target=put) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert {a.status for a in answers} <= {200, 409}, answers
+    assert 200 in {a.status for a in answers}
+    assert len([r for r in km.rows("km_secret_acls") if r["secret_id"] == path.rsplit("/", 1)[1]]) == 1
+    assert client.get(path + "/acl").json()["read"]["users"] == ["u1"]

@@ -149,3 +149,23 @@ def test_a_secret_with_consumers_is_not_deleted_from_1_2_unless_forced(km, clien
     older = new_secret(client)
     client.post(older + "/consumers", json=NOVA)
     assert client.delete(older, version="1.1").status == 204
+
+
+def test_four_registrations_of_one_consumer_at_once_are_one_consumer_and_no_fault(km, client):
+    import threading
+
+    path = new_secret(client)
+    answers = []
+    start = threading.Barrier(4)
+
+    def register():
+        start.wait(timeout=10)
+        answers.append(client.post(path + "/consumers", json=NOVA).status)
+
+    threads = [threading.Thread(target=register) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers == [200] * 4
+    assert len(consumer_rows(km, path)) == 1

@@ -178,3 +178,39 @@ def test_the_body_is_read_after_the_policy_check_as_barbicans_decorators_order_i
     too_big = client.put(path + "/metadata", json={"metadata": {"k": "v" * 30000}})
     assert too_big.status == 413
     assert km.snapshot() == before
+
+
+def _at_once(count, call):
+    import threading
+
+    answers = []
+    start = threading.Barrier(count)
+
+    def run():
+        start.wait(timeout=10)
+        answers.append(call())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def test_four_posts_of_one_key_at_once_store_it_once_and_the_others_are_409(km, client):
+    path = new_secret(client)
+    answers = _at_once(4, lambda: client.post(path + "/metadata", json={"key": "k", "value": "v"}))
+    assert sorted(a.status for a in answers) == [201, 409, 409, 409], answers
+    assert all(description(a) == "Conflict. Key in request is already in the secret metadata"
+               for a in answers if a.status == 409)
+    secret_id = path.rsplit("/", 1)[1]
+    assert [r["key"] for r in km.rows("km_secret_metadata") if r["secret_id"] == secret_id] == ["k"]
+
+
+def test_four_puts_of_all_metadata_at_once_leave_one_of_them_whole(km, client):
+    path = new_secret(client)
+    answers = _at_once(4, lambda: client.put(path + "/metadata", json={"metadata": {"a": "1", "b": "2"}}))
+    assert {a.status for a in answers} <= {201, 409}, answers
+    assert 201 in {a.status for a in answers}
+    assert client.get(path + "/metadata").json() == {"metadata": {"a": "1", "b": "2"}}
