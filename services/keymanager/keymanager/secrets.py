@@ -96,8 +96,10 @@ _CONSUMERS = (select(_CONSUMER_TABLE.c.secret_id, _CONSUMER_TABLE.c.service, _CO
 _UNEXPIRED = or_(_SECRETS.c.expiration.is_(None), _SECRETS.c.expiration > bindparam("now"))
 _OF_PROJECT = and_(_UNEXPIRED, _SECRETS.c.project_id == bindparam("project"))
 _COUNT_PROJECT = select(func.count()).select_from(_SECRETS).where(_OF_PROJECT)
-_PAGE_PROJECT = (select(_SECRETS, func.count().over().label("total")).where(_OF_PROJECT)
-                 .order_by(_SECRETS.c.created_at, _SECRETS.c.id).limit(bindparam("limit")).offset(bindparam("offset")))
+# PERF: the total is its own COUNT, not COUNT(*) OVER () on the page: the window makes SQLite read and sort
+# every row of the project (payloads included) for a page of ten, 25 times the two queries at 2,400 secrets.
+_PAGE_PROJECT = (select(_SECRETS).where(_OF_PROJECT).order_by(_SECRETS.c.created_at, _SECRETS.c.id)
+                 .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 class _ACL(NamedTuple):
@@ -369,9 +371,8 @@ class SecretsController:
         if len(conditions) == 2 and not sort and conditions[1] is project_filter:
             # PERF: the usual listing (no filter, no sort) runs statements built once.
             values = {"now": now, "project": project_id, "limit": limit, "offset": offset}
+            total = connection.execute(_COUNT_PROJECT, values).scalar()
             secrets = connection.execute(_PAGE_PROJECT, values).all()
-            # The page's rows carry the total (COUNT(*) OVER ()); a page past the end has none to carry it.
-            total = secrets[0].total if secrets else connection.execute(_COUNT_PROJECT, values).scalar()
         else:
             where = and_(*conditions)
             total = connection.execute(select(func.count()).select_from(_SECRETS).where(where)).scalar()
