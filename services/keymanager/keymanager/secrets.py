@@ -98,7 +98,11 @@ _OF_PROJECT = and_(_UNEXPIRED, _SECRETS.c.project_id == bindparam("project"))
 _COUNT_PROJECT = select(func.count()).select_from(_SECRETS).where(_OF_PROJECT)
 # PERF: the total is its own COUNT, not COUNT(*) OVER () on the page: the window makes SQLite read and sort
 # every row of the project (payloads included) for a page of ten, 25 times the two queries at 2,400 secrets.
-_PAGE_PROJECT = (select(_SECRETS).where(_OF_PROJECT).order_by(_SECRETS.c.created_at, _SECRETS.c.id)
+#: What a listed secret shows; PERF: not its ciphertext and key columns, which a page has no use for.
+_LISTED = (_SECRETS.c.id, _SECRETS.c.name, _SECRETS.c.secret_type, _SECRETS.c.algorithm, _SECRETS.c.bit_length,
+           _SECRETS.c.mode, _SECRETS.c.expiration, _SECRETS.c.status, _SECRETS.c.content_type,
+           _SECRETS.c.creator_id, _SECRETS.c.created_at, _SECRETS.c.updated_at)
+_PAGE_PROJECT = (select(*_LISTED).where(_OF_PROJECT).order_by(_SECRETS.c.created_at, _SECRETS.c.id)
                  .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
@@ -376,7 +380,7 @@ class SecretsController:
         else:
             where = and_(*conditions)
             total = connection.execute(select(func.count()).select_from(_SECRETS).where(where)).scalar()
-            query = select(_SECRETS).where(where).order_by(*_ordering(sort)).limit(limit).offset(offset)
+            query = select(*_LISTED).where(where).order_by(*_ordering(sort)).limit(limit).offset(offset)
             secrets = connection.execute(query).all()
         if not secrets:
             return {"secrets": [], "total": total}
