@@ -21,10 +21,15 @@ keep-alive connections for ``--seconds`` per scenario; the figure is
 requests per second. cravat's own default server (``cravat serve``,
 granian) is a third row.
 
-The cravat side is ``--cravat-paste FILE#NAME`` (its no-auth pipeline).
+The cravat side is ``--cravat-paste FILE#NAME`` (by default the key manager's no-auth pipeline,
+``etc/api-paste.ini#noauth``), configured as ``./dev serve`` runs it: a SQLite database made fresh for
+each run under ``.bench/cravat-run`` and migrated with ``cravat db upgrade``, a random master KEK
+(``KEYMANAGER_KEK``), the embedded task worker. Both services get the same requests, headers included
+(``X-Roles: admin,creator,member``).
 """
 
 import argparse
+import base64
 import json
 import os
 import shlex
@@ -40,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / ".bench"
 VENV = BENCH / "barbican-venv"
 RUN = BENCH / "barbican-run"
+CRAVAT_RUN = BENCH / "cravat-run"
 BARBICAN = "barbican==23.0.0"
 INPROC = Path(__file__).with_name("barbican_inproc.py")
 GOALS = {"secret store": 10, "get metadata": 20, "get payload": 20, "list of 10": 20, "key order to ACTIVE": 10}
@@ -87,11 +93,27 @@ kek = {kek}
             f"application = deploy.loadapp('config:{RUN}/barbican-api-paste-noauth.ini')\n")
 
 
+def cravat_env(label: str) -> dict:
+    """The environment for one run of cravat's key manager: a fresh, migrated SQLite database and a KEK."""
+    run = CRAVAT_RUN / label
+    run.mkdir(parents=True, exist_ok=True)
+    database = run / "keymanager.sqlite"
+    for stale in run.glob("keymanager.sqlite*"):
+        stale.unlink()
+    env = {**os.environ, "KEYMANAGER_DATABASE_URL": f"sqlite:///{database}",
+           "KEYMANAGER_KEK": base64.b64encode(os.urandom(32)).decode(), "KEYMANAGER_TASK_TRANSPORT": "embedded"}
+    upgrade = subprocess.run([sys.executable, "-m", "cravat.deploy.cli", "db", "upgrade", "--app",
+                              "keymanager.app:app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if upgrade.returncode != 0:
+        raise SystemExit(f"cravat db upgrade failed:\n{upgrade.stdout}{upgrade.stderr[-3000:]}")
+    return env
+
+
 # --- in-process -------------------------------------------------------------------------------
 
 def inproc(target: str, source: str, requests: int) -> dict:
     python = str(VENV / "bin" / "python") if target == "barbican" else sys.executable
-    env = {**os.environ, "HOME": str(RUN)} if target == "barbican" else os.environ
+    env = {**os.environ, "HOME": str(RUN)} if target == "barbican" else cravat_env("inproc")
     result = subprocess.run([python, str(INPROC), target, source, str(requests)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
@@ -128,8 +150,12 @@ class Server:
 
     def __init__(self, command: list[str], port: int, env: dict | None = None) -> None:
         self.port = port
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, start_new_session=True)
+        # The server's output goes to a file: a pipe nobody reads would stall a chatty server.
+        BENCH.mkdir(exist_ok=True)
+        self.log = BENCH / f"server-{port}.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -137,8 +163,7 @@ class Server:
                     return
             except OSError:
                 if self.process.poll() is not None:
-                    raise SystemExit(f"{shlex.join(command)} exited: "
-                                     f"{self.process.stderr.read().decode()[-2000:]}") from None
+                    raise SystemExit(f"{shlex.join(command)} exited: {self.log.read_text()[-2000:]}") from None
                 time.sleep(0.2)
         self.stop()
         raise SystemExit(f"{shlex.join(command)} did not listen on {port} within 60 s")
@@ -150,6 +175,8 @@ class Server:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, 9)
+                self.process.wait(timeout=30)
+        self.log.unlink(missing_ok=True)
 
 
 def gunicorn(python: Path, module: str, port: int, opts, env: dict | None = None) -> list[str]:
@@ -259,11 +286,11 @@ def http_arm(opts) -> dict:
         "cravat (gunicorn)": lambda: Server(
             [sys.executable, "-m", "cravat.deploy.cli", "serve", "--server", "gunicorn", "--paste", paste, "--name",
              name or "main", "--workers", str(opts.workers), "--threads", str(opts.threads), "--bind",
-             f"127.0.0.1:{cravat_port}"], cravat_port),
+             f"127.0.0.1:{cravat_port}"], cravat_port, cravat_env("gunicorn")),
         "cravat (cravat serve: granian)": lambda: Server(
             [sys.executable, "-m", "cravat.deploy.cli", "serve", "--paste", paste, "--name", name or "main",
              "--workers", str(opts.workers), "--threads", str(opts.threads), "--bind", f"127.0.0.1:{native_port}"],
-            native_port),
+            native_port, cravat_env("granian")),
     }
     for label, start in services.items():
         print(f"HTTP: {label}...", file=sys.stderr, flush=True)
@@ -322,7 +349,7 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arms", default="inproc,http", help="inproc, http or both (default)")
-    parser.add_argument("--cravat-paste", default="etc/keymanager/api-paste.ini#noauth",
+    parser.add_argument("--cravat-paste", default="etc/api-paste.ini#noauth",
                         help="the cravat key manager's no-auth pipeline, FILE#NAME")
     parser.add_argument("--requests", type=int, default=400, help="cravat requests per scenario per round")
     parser.add_argument("--rounds", type=int, default=3)

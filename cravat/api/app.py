@@ -77,7 +77,9 @@ class API:
         self._step_factories: list[Callable[[Plan, Implementation], Step | None]] = []
         self._compile_checks: list[Callable[[API], None]] = []
         #: The API's policy: rule defaults (``@cravat.rule``, ``api.policy.register``) and the policy file.
-        self.policy = Policy(self.options.policy_file, allow_unknown_rules=self.options.policy_allow_unknown_rules)
+        enforce_new = self.options.policy_enforce_new_defaults
+        self.policy = Policy(self.options.policy_file, allow_unknown_rules=self.options.policy_allow_unknown_rules,
+                             enforce_new_defaults=True if enforce_new is None else enforce_new)
         glue = PolicyGlue(self.policy, hide_existence=self.options.policy_hide_existence)
         self._authorizer: Callable[[Plan], Callable[..., None] | None] | None = glue.authorizer
         self._compile_checks.append(glue.check_api)

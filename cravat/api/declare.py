@@ -89,6 +89,8 @@ class Declaration:
     variants: tuple[Variant, ...] = ()
     rule: str | None = None                    # the policy rule that governs it
     rule_spec: RuleSpec | None = None          # its default, when declared here
+    rule_in_handler: bool | None = None        # True: the handler checks it, with req.authorize(target)
+    rule_denied: str | None = None             # the 403's message when the rule denies
     sources: dict[str, Source] = field(default_factory=dict)
     summary: str | None = None
     description: str | None = None
@@ -131,6 +133,9 @@ def produces(*media_types: str) -> Callable[[F], F]:
 
     >>> @produces("text/plain", "application/octet-stream")
     ... def on_get(self, req): ...
+
+    ``produces("*/*")`` says the handler negotiates itself: no 406 and no parse of ``Accept`` before it
+    runs (Barbican's payload reads take the header literally); it answers with a Result naming the type.
     """
     if not media_types:
         raise ValueError("produces() needs at least one media type")
@@ -181,7 +186,8 @@ def versioned(*variants: Variant) -> Callable[[F], F]:
 
 def rule(name: str | oslo_policy.RuleDefault, check_str: str | None = None, description: str | None = None, *,
          scope_types: list[str] | tuple[str, ...] | None = None,
-         deprecated_rule: oslo_policy.DeprecatedRule | None = None) -> Callable[[F], F]:
+         deprecated_rule: oslo_policy.DeprecatedRule | None = None,
+         in_handler: bool = False, denied: str | None = None) -> Callable[[F], F]:
     """The policy rule that governs a method, and (with a check string) its default, declared here.
 
     >>> @rule("compute:servers:show", "role:reader and project_id:%(project_id)s", "Show a server.",
@@ -193,7 +199,21 @@ def rule(name: str | oslo_policy.RuleDefault, check_str: str | None = None, desc
     An oslo ``RuleDefault`` or ``DocumentedRuleDefault`` may be given whole
     instead. A default declared here becomes a ``DocumentedRuleDefault``
     whose operations are the routes naming it.
+
+    ``in_handler=True``: the rule needs what the handler loads (an owner's
+    project, an ACL), so the handler checks it, once it has the entity, with
+    ``req.authorize(target)``; a handler that answers without having done
+    so gets a 500, never a success (see docs/policy.md). ``denied`` is the
+    message of the 403 when the rule (or its scope) refuses, instead of
+    ``Policy doesn't allow <rule> to be performed.``:
+
+    >>> @rule("secret:get", in_handler=True, denied="Secret retrieval attempt not allowed")
+    ... def show(self, req, id, session):
+    ...     secret = load(session, id)
+    ...     req.authorize({"target": {"secret": {"project_id": secret.project_id}}})
     """
+    if denied is not None and (not isinstance(denied, str) or not denied):
+        raise ValueError("rule(denied=...) is the denial's message, a non-empty string")
     if isinstance(name, oslo_policy.RuleDefault):
         if check_str is not None or description is not None or scope_types or deprecated_rule:
             raise ValueError(f"rule({name.name!r}): given an oslo RuleDefault, it takes nothing else")
@@ -208,7 +228,8 @@ def rule(name: str | oslo_policy.RuleDefault, check_str: str | None = None, desc
     else:
         spec = RuleSpec(name, check_str, description or "", tuple(scope_types) if scope_types else None,
                         deprecated_rule)
-    return lambda func: _declare(func, rule=name, rule_spec=spec)
+    return lambda func: _declare(func, rule=name, rule_spec=spec, rule_in_handler=bool(in_handler),
+                                 rule_denied=denied)
 
 
 def bind(**sources: Source) -> Callable[[F], F]:

@@ -27,6 +27,7 @@ from cravat.api.declare import Source, Variant
 from cravat.api.options import APIOptions
 from cravat.api.steps import (
     Authorize,
+    AuthorizeInHandler,
     BindArguments,
     Call,
     CheckResponse,
@@ -47,6 +48,9 @@ from cravat.validation.query import query_coercer
 from cravat.validation.schemas import open_objects
 from cravat.validation.validators import SchemaCompiler, SchemaError
 from cravat.versions.microversion import APIVersion, VersionRange, follows
+
+#: What an operation that negotiates its own answer produces: ``@cravat.produces("*/*")``.
+ANY_MEDIA = ("*/*",)
 
 LOG = logging.getLogger(__name__)
 
@@ -247,6 +251,8 @@ def build(plan: Plan, path_params: tuple[str, ...], ctx: CompileContext, *, pre_
     binding = bind(where, plan.signature, path_params, plan.sources, query_properties)
     check_resources(where, binding, ctx.resources, path_params)
     options = ctx.options
+    # produces("*/*"): the handler reads Accept itself (req.media_type stays JSON until it answers otherwise).
+    negotiate_media = negotiate_media and plan.produces != ANY_MEDIA
     steps: list[Step] = [NegotiateMedia(plan.produces)] if negotiate_media else []
     reads_body = binding.takes_body or plan.validate_body is not None or pre_read_body
     if reads_body:
@@ -262,12 +268,17 @@ def build(plan: Plan, path_params: tuple[str, ...], ctx: CompileContext, *, pre_
         steps.append(BindArguments(binding.arguments))
     if plan.check_response is not None and options.response_validation != "ignore":
         steps.append(CheckResponse(plan.check_response, mode=options.response_validation, where=where))
+    in_handler = None
     if plan.rule is not None and ctx.authorizer is not None:
         check = ctx.authorizer(plan)
-        if check is not None:
+        if getattr(check, "in_handler", False):  # the handler checks it: req.authorize(target)
+            in_handler = AuthorizeInHandler(check, plan.rule)
+        elif check is not None:
             steps.append(Authorize(check, plan.rule))
     if binding.resources:
         steps.append(OpenResources({n: ctx.resources[n] for n in binding.resources if n in ctx.resources}))
+    if in_handler is not None:
+        steps.append(in_handler)
     steps.append(Call(plan.handler))
     # Shared by every implementation taking the same path arguments: a pure function of their names.
     arguments = ctx.path_arguments.get(binding.path)

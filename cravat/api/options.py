@@ -53,6 +53,9 @@ class APIOptions:
     policy_allow_unknown_rules: bool = False
     #: A denied request on a member route answers 404, not 403, so callers cannot learn what exists.
     policy_hide_existence: bool = False
+    #: oslo.policy's ``enforce_new_defaults``: None leaves oslo's default (True); False ORs each rule's
+    #: ``deprecated_rule`` check string in, unless the policy file overrides the rule.
+    policy_enforce_new_defaults: bool | None = None
 
     def __post_init__(self) -> None:
         if self.error_style not in STYLES:

@@ -8,7 +8,7 @@ wraps it once, at compile time, so a request pays one call per step it
 has and nothing for the steps it has not:
 
     negotiate media -> read body -> validate body -> validate query -> bind arguments
-    -> authorize -> check response -> open resources -> extend response -> call
+    -> authorize -> check response -> open resources -> extend response -> authorize in handler -> call
 
 >>> impl.steps
 (ReadBody(), ValidateBody(), Call())
@@ -195,6 +195,44 @@ class Authorize(Step):
 
     def __repr__(self) -> str:
         return f"Authorize({self.rule!r})"
+
+
+class AuthorizeInHandler(Step):
+    """A rule the handler checks itself, ``req.authorize(target)``, once it has loaded what the rule reads.
+
+    Innermost but for the call, so a refusal (or an answer without a check)
+    leaves the request's resources to roll back: a handler that declared
+    ``@cravat.rule(..., in_handler=True)`` and returns without having
+    authorized is a 500 naming the operation and its rule, never a success.
+    An exception the handler raises first (a 404 for what is not there)
+    passes as it is.
+    """
+
+    order, name = 95, "authorize in handler"
+
+    def __init__(self, check: Any, rule: str) -> None:
+        self.authorizer = check
+        self.rule = rule
+
+    def wrap(self, inner: Runner) -> Runner:
+        authorize, rule = self.authorizer.authorize, self.rule
+
+        def run(req: Request, arguments: dict[str, Any]) -> Any:
+            d = req.__dict__
+            d["_authorize"] = authorize
+            d["authorized"] = False
+            result = inner(req, arguments)
+            if not d["authorized"]:
+                LOG.error("%s declares policy rule %r checked in its handler, and answered without calling "
+                          "req.authorize(target); the answer is refused", req.operation, rule)
+                raise InternalServerError(f"{req.operation.name} answered without checking its policy rule "
+                                          f"{rule!r}; the server log has the details.")
+            return result
+
+        return run
+
+    def __repr__(self) -> str:
+        return f"AuthorizeInHandler({self.rule!r})"
 
 
 class OpenResources(Step):

@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Select, bindparam, func, inspect, select
 from sqlalchemy.orm import Session
 
 from cravat.db.errors import EntityNotFound
 
 M = TypeVar("M")
+
+#: find()'s bound values: names no model column has, so a statement never confuses them.
+_ID, _PROJECT = "cravat_entity_id", "cravat_entity_project"
 
 
 class Repository(Generic[M]):
@@ -33,6 +36,7 @@ class Repository(Generic[M]):
         (self._key,) = mapper.primary_key  # one-column primary keys: an id in the URL
         self._project = mapper.columns.get(project_column)
         self._columns = {c.key: c for c in mapper.columns}
+        self._finds: dict[tuple[bool, bool], Select[Any]] = {}
 
     def query(self, *, filters: Mapping[str, Any] | None = None, project_id: Any = None) -> Select[Any]:
         """A SELECT of the model, filtered by column equality and scoped to ``project_id`` if given."""
@@ -51,10 +55,25 @@ class Repository(Generic[M]):
     def find(self, session: Session, entity_id: Any, *, project_id: Any = None,
              for_update: bool = False) -> M | None:
         """The entity, or None."""
+        if type(self).query is Repository.query and (project_id is None or self._project is not None):
+            # PERF: the statement of each shape is built once, its values bound per call: building it
+            # and its cache key cost about 80 us a find, more than the rest of a small request's handler.
+            stmt = self._finds.get((project_id is not None, for_update))
+            if stmt is None:
+                stmt = self._finds[(project_id is not None, for_update)] = self._find_statement(
+                    project_id is not None, for_update)
+            params = {_ID: entity_id} if project_id is None else {_ID: entity_id, _PROJECT: project_id}
+            return session.scalars(stmt, params).one_or_none()
         stmt = self.query(project_id=project_id).where(self._key == entity_id)
         if for_update:
             stmt = stmt.with_for_update()
         return session.scalars(stmt).one_or_none()
+
+    def _find_statement(self, scoped: bool, for_update: bool) -> Select[Any]:
+        stmt = select(self.model).where(self._key == bindparam(_ID))
+        if scoped:
+            stmt = stmt.where(self._project == bindparam(_PROJECT))
+        return stmt.with_for_update() if for_update else stmt
 
     def get(self, session: Session, entity_id: Any, *, project_id: Any = None, for_update: bool = False) -> M:
         """The entity; ``EntityNotFound`` (a 404) if there is none, or it is another project's."""

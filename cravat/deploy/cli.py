@@ -97,7 +97,10 @@ def format_routes(api: API) -> str:
         op = row.operation
         template = row.template if row.action is None else f'{row.template} {{"{row.action}": ...}}'
         versions = str(op.version_range) if op.version_range is not None else "all"
-        rows.append((row.method, template, versions, op.name, str(op.status), op.rule or "-", op.source))
+        rule = op.rule or "-"
+        if any(step.name == "authorize in handler" for step in op.steps):
+            rule += " (in handler)"  # checked by the handler, on what it loaded
+        rows.append((row.method, template, versions, op.name, str(op.status), rule, op.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from time import monotonic
 from typing import Any
 
@@ -64,7 +64,10 @@ class PolicyGlue:
         if operation not in ops:
             ops.append(operation)
         hides = self.hide_existence and _is_member(decl.template)
-        return _check(self.policy, name, hides)
+        denied = getattr(decl.facts, "rule_denied", None)
+        if getattr(decl.facts, "rule_in_handler", False):
+            return InHandler(self.policy, name, hides, denied, str(decl))
+        return _check(self.policy, name, hides, denied)
 
     def check_api(self, api: Any) -> None:
         """Once the API compiled: register declared defaults, refuse unknown or missing rules, load the policy."""
@@ -94,7 +97,8 @@ class PolicyGlue:
         """A documented default listing operations the route table does not give it (or missing some)."""
         for default in self.policy.defaults:
             documented = getattr(default, "operations", None)
-            if documented is None or (default.name in self._specs and self._specs[default.name][0].given is None):
+            if documented is None or (default.name in self._specs and self._specs[default.name][0].given is None) \
+                    or not self.policy.checks_operations(default.name):
                 continue
             routed = self._operations.get(default.name, [])
             listed = [{"method": op["method"].upper(), "path": op["path"]} for op in documented]
@@ -144,7 +148,7 @@ def _is_member(template: Any) -> bool:
     return any(name != "project_id" for name in template.param_names)
 
 
-def _check(policy: Policy, name: str, hides: bool) -> Check:
+def _check(policy: Policy, name: str, hides: bool, denied: str | None = None) -> Check:
     refresh = policy.refresh
 
     def check(req: Any, arguments: dict[str, Any]) -> None:
@@ -154,16 +158,84 @@ def _check(policy: Policy, name: str, hides: bool) -> Check:
         rule = policy.effective[name]
         context = req.environ.get(ENV_CONTEXT)
         creds = rule.read(context)
-        target = {"project_id": getattr(context, "project_id", None), "user_id": getattr(context, "user_id", None),
-                  **req.path_params}
+        target = {**policy.target_defaults, "project_id": getattr(context, "project_id", None),
+                  "user_id": getattr(context, "user_id", None), **req.path_params}
         scopes = rule.scope_types
         if scopes is not None and token_scope(creds) not in scopes:
-            raise _denied(name, hides, f"Policy doesn't allow {name} to be performed with a {token_scope(creds)}-"
-                                       f"scoped token; it needs {', '.join(sorted(scopes))} scope.")
+            raise _denied(name, hides, denied or f"Policy doesn't allow {name} to be performed with a "
+                                                 f"{token_scope(creds)}-scoped token; it needs "
+                                                 f"{', '.join(sorted(scopes))} scope.")
         if not rule.check(target, creds, name):
-            raise _denied(name, hides, f"Policy doesn't allow {name} to be performed.")
+            raise _denied(name, hides, denied or f"Policy doesn't allow {name} to be performed.")
 
     return check
+
+
+class InHandler:
+    """An operation's rule checked by its handler, against what the handler loaded: ``req.authorize(target)``.
+
+    The API's step for it (:class:`cravat.api.steps.AuthorizeInHandler`)
+    hands :meth:`authorize` to the request and refuses an answer of a
+    handler that never called it. The target is the handler's own,
+    flattened to oslo's dotted keys (``{"target": {"secret": {"project_id":
+    ...}}}`` gives ``target.secret.project_id``, as Barbican flattens it),
+    over the policy's ``target_defaults``; unlike the authorize step's, it
+    is not overlaid with the caller's project and user, so
+    ``project_id:%(project_id)s`` means only what the handler says it does.
+    """
+
+    in_handler = True
+
+    def __init__(self, policy: Policy, name: str, hides: bool, denied: str | None, where: str) -> None:
+        self.policy = policy
+        self.rule = name
+        self.hides = hides
+        self.denied = denied
+        self.where = where
+
+    def authorize(self, req: Any, target: Any, rule: str | None = None) -> None:
+        """Raise 403 (404 where the API hides existence) unless the caller may do the rule on ``target``.
+
+        ``rule`` checks another registered rule instead of the operation's
+        own (Barbican's ``secret:get`` becomes ``secret:decrypt`` when the
+        payload is asked for); a name no default registered raises
+        :class:`~cravat.policy.PolicyNotRegistered`, a fault, as a typo must be.
+        """
+        policy = self.policy
+        if monotonic() >= policy.next_look:
+            policy.refresh()
+        name = self.rule if rule is None else rule
+        effective = policy.effective[name] if rule is None else policy.rule(name)
+        creds = effective.read(req.environ.get(ENV_CONTEXT))
+        scopes = effective.scope_types
+        if scopes is not None and token_scope(creds) not in scopes:
+            raise _denied(name, self.hides, self.denied or f"Policy doesn't allow {name} to be performed with a "
+                                                           f"{token_scope(creds)}-scoped token; it needs "
+                                                           f"{', '.join(sorted(scopes))} scope.")
+        values = {**policy.target_defaults, **flatten(target)} if policy.target_defaults else flatten(target)
+        if not effective.check(values, creds, name):
+            raise _denied(name, self.hides, self.denied or f"Policy doesn't allow {name} to be performed.")
+
+    def __repr__(self) -> str:
+        return f"InHandler({self.rule!r})"
+
+
+def flatten(target: Any, prefix: str = "") -> dict[str, Any]:
+    """A target with nested mappings as oslo's flat one, keys joined by dots (Barbican's ``flatten``).
+
+    >>> flatten({"target": {"secret": {"project_id": "p1"}}, "enforce_new_defaults": False})
+    {'target.secret.project_id': 'p1', 'enforce_new_defaults': False}
+    """
+    if not isinstance(target, Mapping):
+        raise TypeError(f"a policy target is a mapping, not {type(target).__name__}")
+    flat: dict[str, Any] = {}
+    for key, value in target.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
 
 
 def _denied(name: str, hides: bool, message: str) -> Exception:

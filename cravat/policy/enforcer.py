@@ -68,16 +68,30 @@ class Policy:
     ``file`` is the YAML policy file (None: the defaults only).
     ``allow_unknown_rules`` lets the file name rules nothing registered and
     nothing refers to (oslo.policy's own leniency), with a warning instead
-    of an error.
+    of an error. ``enforce_new_defaults`` is oslo.policy's option of that
+    name (its default, True: a deprecated rule's old check string is
+    ignored); False ORs the old check string of a rule with a
+    ``deprecated_rule`` with the new one, unless the file overrides the rule
+    (how Barbican deployments keep its legacy roles). Set it before the
+    policy loads.
+
+    ``target_defaults`` are entries every target starts from, in the
+    authorize step and in :meth:`authorize` (a handler's own target
+    overlays them): Barbican's rules read ``%(enforce_new_defaults)s`` from
+    the target.
     """
 
     def __init__(self, file: str | None = None, *, allow_unknown_rules: bool = False,
-                 default_rule: str = "default") -> None:
+                 default_rule: str = "default", enforce_new_defaults: bool = True) -> None:
         self.file = os.path.abspath(file) if file else None
         self.allow_unknown_rules = allow_unknown_rules
         self.default_rule = default_rule
+        self.enforce_new_defaults = enforce_new_defaults
+        #: What every target starts from (a handler's target, or the authorize step's, overlays it).
+        self.target_defaults: dict[str, Any] = {}
         self._defaults: dict[str, oslo_policy.RuleDefault] = {}
         self._where: dict[str, str] = {}
+        self._unchecked_operations: set[str] = set()
         #: The rules in force, by name; replaced whole when the file is reloaded.
         self.effective: Mapping[str, EffectiveRule] = {}
         self._loaded = False
@@ -88,11 +102,16 @@ class Policy:
 
     # --- defaults ----------------------------------------------------------------------------
 
-    def register(self, defaults: Iterable[oslo_policy.RuleDefault], *, where: str | None = None) -> None:
+    def register(self, defaults: Iterable[oslo_policy.RuleDefault], *, where: str | None = None,
+                 check_operations: bool = True) -> None:
         """Register rule defaults (oslo ``RuleDefault`` or ``DocumentedRuleDefault``) before loading.
 
         A name registered twice is an error naming both places, unless both
         are the same default (a rule several operations share).
+        ``check_operations=False`` takes documented operations as given, not
+        compared with the route table at start-up: a service porting another
+        service's defaults (the key manager's, Barbican's paths and all)
+        keeps their documentation word for word.
         """
         defaults = list(defaults)
         if self._loaded:
@@ -115,6 +134,12 @@ class Policy:
             if known is None:
                 self._defaults[default.name] = default
                 self._where[default.name] = where or "in code"
+                if not check_operations:
+                    self._unchecked_operations.add(default.name)
+
+    def checks_operations(self, name: str) -> bool:
+        """Whether the documented operations of rule ``name`` are compared with the route table."""
+        return name not in self._unchecked_operations
 
     @property
     def defaults(self) -> list[oslo_policy.RuleDefault]:
@@ -151,6 +176,9 @@ class Policy:
         conf([], project=None, default_config_files=[], default_config_dirs=[])
         enforcer = _Enforcer(conf, policy_file=self.file, default_rule=self.default_rule)
         conf.set_override("policy_dirs", [], group="oslo_policy")
+        conf.set_override("enforce_new_defaults", self.enforce_new_defaults, group="oslo_policy")
+        # Deprecated defaults ORed in are the configuration asked for, not news for every load's log.
+        enforcer.suppress_default_change_warnings = not self.enforce_new_defaults
         enforcer.register_defaults(self._defaults.values())
         return enforcer
 
@@ -249,6 +277,8 @@ class Policy:
         """
         self.refresh()
         rule = self.rule(name)
+        if self.target_defaults:
+            target = {**self.target_defaults, **target}
         values = credentials(creds)
         if rule.scope_types is not None and token_scope(values) not in rule.scope_types:
             default = self._defaults[name]

@@ -15,6 +15,7 @@ to a Keystone address on 127.0.0.1 where nothing listens.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import socket
@@ -28,6 +29,7 @@ from keystonemiddleware import auth_token
 from keystonemiddleware.auth_token import _exceptions as ksm_exceptions
 
 import cravat
+from cravat.api.lifecycle import collecting, start_all, stop_all
 from cravat.deploy.pasteload import load_paste_app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,13 +38,42 @@ DASHBOARD = "https://dashboard.example.com"
 
 
 @pytest.fixture(scope="module")
-def keystone_client(serve):
-    return serve(load_paste_app(PASTE, "main"))
+def keymanager_database(tmp_path_factory):
+    """The key manager's environment for loading the paste file: a migrated scratch SQLite database and a KEK."""
+    from cravat.db import migrations
+    from keymanager.app import build_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('keymanager') / 'keymanager.sqlite'}"
+    env = {"KEYMANAGER_DATABASE_URL": url, "KEYMANAGER_KEK": base64.b64encode(bytes(32)).decode()}
+    database = build_app(database_url=url, kek=env["KEYMANAGER_KEK"], task_threads="0").keymanager.database
+    database.start()
+    migrations.upgrade(database)
+    database.stop()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        yield env
+
+
+def load_keymanager(name):
+    with collecting() as lifecycles:
+        app = load_paste_app(PASTE, name)
+    start_all(lifecycles)
+    return app, lifecycles
 
 
 @pytest.fixture(scope="module")
-def noauth_client(serve):
-    return serve(load_paste_app(PASTE, "noauth"))
+def keystone_client(serve, keymanager_database):
+    app, lifecycles = load_keymanager("main")
+    yield serve(app)
+    stop_all(lifecycles)
+
+
+@pytest.fixture(scope="module")
+def noauth_client(serve, keymanager_database):
+    app, lifecycles = load_keymanager("noauth")
+    yield serve(app)
+    stop_all(lifecycles)
 
 
 @pytest.fixture
@@ -94,7 +125,7 @@ def test_the_versions_document_lists_microversions_from_1_1(keystone_client):
     response = keystone_client.get("/", headers={"OpenStack-API-Version": "key-manager 1.1"})
     assert response.status == 300
     (version,) = response.json()["versions"]
-    assert (version["min_version"], version["max_version"]) == ("1.0", "1.1")
+    assert (version["min_version"], version["max_version"]) == ("1.0", "1.2")
 
 
 def test_oslo_healthcheck_answers_at_healthcheck(keystone_client):
@@ -102,8 +133,8 @@ def test_oslo_healthcheck_answers_at_healthcheck(keystone_client):
     assert (response.status, response.body) == (200, b"OK")
 
 
-def test_an_unknown_path_under_v1_is_the_apis_barbican_style_404(keystone_client):
-    response = keystone_client.get("/v1/nothing")
+def test_an_unknown_path_under_v1_is_the_apis_barbican_style_404(keystone_client, tokens):
+    response = keystone_client.get("/v1/nothing", headers={"X-Auth-Token": new_token(tokens, "alice", "p-alice")})
     assert response.status == 404
     assert response.json()["title"] == "Not Found"
 
@@ -155,11 +186,11 @@ def test_sizelimit_refuses_a_body_over_its_limit(noauth_client):
 # --- keystonemiddleware's auth_token and the context filter --------------------------------------
 
 
-def test_without_a_token_the_request_reaches_the_api_with_an_anonymous_context(keystone_client):
+def test_without_a_token_the_context_filter_answers_401_as_barbicans_does(keystone_client):
     response = keystone_client.get("/v1/secrets")
     assert response.status == 401
     assert response.json() == {"code": 401, "title": "Unauthorized",
-                               "description": "This request needs a token scoped to a project."}
+                               "description": "The request you have made requires authentication."}
 
 
 def test_auth_token_adds_where_to_authenticate_to_the_apis_401(keystone_client):
@@ -189,7 +220,10 @@ def test_another_projects_token_does_not_see_the_secret(keystone_client, tokens)
     secret_ref = keystone_client.post("/v1/secrets", json={"name": "key"}, headers={"X-Auth-Token": alice}
                                       ).headers["Location"]
     response = keystone_client.get(secret_ref.removeprefix(keystone_client.base_url), headers={"X-Auth-Token": bob})
-    assert response.status == 404
+    # Barbican finds the secret, then its policy (project match) refuses.
+    assert response.status == 403
+    assert response.json()["description"] == ("Secret retrieval attempt not allowed - please review your "
+                                              "user/project privileges")
 
 
 def test_a_token_the_test_does_not_know_is_invalid_and_anonymous(keystone_client, tokens):
@@ -206,8 +240,10 @@ def test_the_noauth_pipeline_takes_the_project_from_x_project_id(noauth_client):
     assert noauth_client.get("/v1/secrets", headers={"X-Project-Id": "p-other"}).json()["total"] == 0
 
 
-def test_the_noauth_pipeline_without_a_project_is_anonymous(noauth_client):
-    assert noauth_client.get("/v1/secrets").status == 401
+def test_the_noauth_pipeline_without_a_project_is_400_as_barbicans(noauth_client):
+    response = noauth_client.get("/v1/secrets")
+    assert response.status == 400
+    assert response.json()["description"] == "Missing X-Project-Id"
 
 
 # --- one request id end to end, and auth_token against an unreachable Keystone ------------------
@@ -298,14 +334,14 @@ def test_a_token_keystone_cannot_be_reached_to_check_is_anonymous_not_a_server_e
 # --- the WSGI module pattern ----------------------------------------------------------------------
 
 
-def test_the_example_wsgi_module_serves_the_example_paste_file(serve, monkeypatch):
+def test_the_key_managers_wsgi_module_serves_the_checkouts_paste_file(serve, monkeypatch, keymanager_database):
     import importlib
     import sys
 
     monkeypatch.delenv("KEYMANAGER_PASTE", raising=False)
-    sys.modules.pop("examples.keymanager.wsgi", None)
-    module = importlib.import_module("examples.keymanager.wsgi")
+    sys.modules.pop("keymanager.wsgi", None)
+    module = importlib.import_module("keymanager.wsgi")
     assert module.DEFAULT_PASTE == PASTE
     client = serve(module.application)
     assert client.get("/healthcheck").body == b"OK"
-    assert client.get("/v1/secrets").status == 401
+    assert client.get("/v1/secrets").status == 401  # the main pipeline, without a token

@@ -29,9 +29,9 @@ def free_port() -> int:
 def command(server: str, port: int) -> list[str]:
     if server == "gunicorn":
         return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2",
-                "examples.keymanager.wsgi:application"]
+                "keymanager.wsgi:application"]
     return [str(BIN / "uwsgi"), "--http-socket", f"127.0.0.1:{port}", "--master", "--processes", "1",
-            "--threads", "2", "--pythonpath", str(REPO), "--module", "examples.keymanager.wsgi:application",
+            "--threads", "2", "--pythonpath", str(REPO), "--module", "keymanager.wsgi:application",
             "--die-on-term", "--need-app"]
 
 
@@ -46,9 +46,12 @@ def get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.fixture(params=["gunicorn", "uwsgi"])
-def served(request):
+def served(request, tmp_path):
     port = free_port()
-    env = {**os.environ, "KEYMANAGER_PASTE": str(REPO / "etc" / "api-paste.ini")}
+    # The key manager's database and KEK of its own (nothing here reaches its tables: no token, no /v1 answer).
+    env = {**os.environ, "KEYMANAGER_PASTE": str(REPO / "etc" / "api-paste.ini"),
+           "KEYMANAGER_DATABASE_URL": f"sqlite:///{tmp_path / 'keymanager.sqlite'}",
+           "KEYMANAGER_KEK": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
     proc = subprocess.Popen(command(request.param, port), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

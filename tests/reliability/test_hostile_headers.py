@@ -59,10 +59,11 @@ def test_a_valid_version_header_is_still_honoured(compute):
 
 
 @pytest.fixture(scope="module", params=SERVERS)
-def behind_proxy(request):
+def behind_proxy(request, keymanager_env):
     """The key manager with 127.0.0.1 as its trusted proxy and an allowed-hosts list."""
     with Served(request.param, "--paste", str(PASTE), "--name", "noauth", "--trusted-proxy", "127.0.0.1",
-                "--allowed-host", "127.0.0.1", "--allowed-host", "*.example.com", app=None, ready="/") as served:
+                "--allowed-host", "127.0.0.1", "--allowed-host", "*.example.com", app=None, ready="/",
+                env=keymanager_env) as served:
         yield served
 
 
@@ -91,9 +92,9 @@ def test_a_subdomain_of_an_allowed_wildcard_is_served(behind_proxy):
 
 
 @pytest.fixture(scope="module")
-def public():
+def public(keymanager_env):
     with Served("granian", "--paste", str(PASTE), "--name", "noauth", "--public-endpoint",
-                "https://kms.example.com/key-manager", app=None, ready="/") as served:
+                "https://kms.example.com/key-manager", app=None, ready="/", env=keymanager_env) as served:
         yield served
 
 

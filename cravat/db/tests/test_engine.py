@@ -1,5 +1,6 @@
 """Engines from URLs: SQLite in WAL mode with explicit transactions, PostgreSQL on psycopg 3."""
 
+import sqlite3
 import threading
 import time
 
@@ -64,6 +65,23 @@ def test_a_sqlite_writer_waits_for_the_other_writer_instead_of_failing_half_way(
         t.join(10)
     with db.connection() as conn:
         assert conn.exec_driver_sql("SELECT n FROM counter").scalar() == 80
+
+
+def test_a_sqlite_writer_that_waits_out_busy_timeout_gets_sqlalchemys_operational_error(tmp_path):
+    # The begin event runs BEGIN IMMEDIATE on the driver itself; its failure must still be SQLAlchemy's
+    # OperationalError (cravat.db answers it 503), and the transaction must not have begun.
+    db = Database(f"sqlite:///{tmp_path}/busy.db", busy_timeout=0.05)
+    with db.connection(write=True) as conn:
+        conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    with db.connection(write=True) as holder:
+        holder.exec_driver_sql("INSERT INTO t VALUES (1)")
+        with pytest.raises(sa.exc.OperationalError, match="database is locked") as caught:
+            with db.transaction(write=True) as session:
+                session.execute(sa.text("INSERT INTO t VALUES (2)"))
+        assert isinstance(caught.value.orig, sqlite3.OperationalError)
+        assert "BEGIN IMMEDIATE" in str(caught.value)
+    with db.transaction() as session:  # a reader begins (deferred BEGIN) and sees only the first row
+        assert session.execute(sa.text("SELECT n FROM t")).scalars().all() == [1]
 
 
 def test_after_commit_hooks_run_once_the_transaction_commits_and_never_after_a_rollback(database_url):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cravat.db import Database, EntityNotFound
+from cravat.db import Database, EntityNotFound, Repository
 
 from .models import IMAGES, Base, Image
 
@@ -35,6 +35,31 @@ def test_another_projects_entity_is_not_found_rather_than_shown(session):
     assert IMAGES.get(session, "id-01", project_id="p1")
     with pytest.raises(EntityNotFound):
         IMAGES.get(session, "id-01", project_id="p2")
+
+
+def test_find_binds_each_calls_values_into_one_statement_per_shape(session):
+    add(session, 1, project="p1")
+    add(session, 2, project="p2")
+    # The same prepared statements serve every id and project, scoped or not, locking or not.
+    assert IMAGES.find(session, "id-01").name == "image-01"
+    assert IMAGES.find(session, "id-02").name == "image-02"
+    assert IMAGES.find(session, "id-02", project_id="p2").name == "image-02"
+    assert IMAGES.find(session, "id-02", project_id="p1") is None
+    assert IMAGES.find(session, "id-01", project_id="p1", for_update=True).name == "image-01"
+    assert IMAGES.find(session, "id-03") is None
+
+
+def test_find_keeps_a_subclasss_own_query(session):
+    class Visible(Repository):
+        def query(self, *, filters=None, project_id=None):
+            return super().query(filters=filters, project_id=project_id).where(Image.name != "hidden")
+
+    visible = Visible(Image, label="Image")
+    add(session, 1)
+    IMAGES.create(session, id="id-09", project_id="p1", name="hidden")
+    assert visible.find(session, "id-01", project_id="p1").name == "image-01"
+    assert visible.find(session, "id-09") is None and visible.find(session, "id-09", project_id="p1") is None
+    assert IMAGES.find(session, "id-09").name == "hidden"
 
 
 def test_save_writes_changes_and_delete_removes(session):
