@@ -13,7 +13,12 @@ Celery is configured for at-least-once delivery:
 The message carries only the task's id: the row is the truth. The wrapper
 claims that row with a lease (skipping it if it is done, or held by a live
 worker), runs it through the same template as the embedded workers, and
-returns: Celery acknowledges after that. Retries are the row's too
+returns: Celery acknowledges after that. A ``short`` task on PostgreSQL, at
+its first delivery, is claimed, run and finished in one transaction under
+the row's lock (:func:`cravat.tasks.runner.run_short`): nothing is
+committed but its end, so a child killed meanwhile leaves the row pending
+and its message is delivered again; that redelivery takes the regular way,
+which counts the attempt (a task that keeps killing its workers ends dead). Retries are the row's too
 (``run_after``): the relay publishes a retried task again when it is due,
 so no ETA message waits in the broker.
 """
@@ -77,9 +82,11 @@ def celery_app(tasks: Tasks) -> Celery:
         broker_heartbeat=10,
     )
 
-    @app.task(name=RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-    def run(task_id: str) -> str:
-        outcome = tasks.run_one(task_id)
+    @app.task(name=RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True, bind=True)
+    def run(self: Any, task_id: str) -> str:
+        delivery = self.request.delivery_info or {}
+        # A message delivered again may have killed the child that had it: its attempt is counted this time.
+        outcome = tasks.run_one(task_id, redelivered=bool(delivery.get("redelivered")))
         faults.point("worker-after-commit")
         return outcome
 
