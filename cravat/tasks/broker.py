@@ -132,6 +132,24 @@ class Publisher:
         self._pid = os.getpid()
 
     def __call__(self, task_id: str) -> None:
+        producer = self._ready()
+        try:
+            self.app.send_task(RUN, args=[task_id], queue=self.queue, routing_key=self.queue,
+                               producer=producer, retry=False)
+        except Exception:
+            self.close()
+            raise
+
+    def backlog(self) -> int:
+        """Messages waiting in the queue (not yet delivered to a worker), by a passive declare."""
+        producer = self._ready()
+        try:
+            return int(producer.channel.queue_declare(queue=self.queue, passive=True).message_count)
+        except Exception:
+            self.close()
+            raise
+
+    def _ready(self) -> Any:
         if self._pid != os.getpid():  # forked: the parent's connection is not ours
             self._producer, self._declared, self._pid = None, False, os.getpid()
         if not self._declared:
@@ -141,12 +159,7 @@ class Publisher:
             connection = self.app.connection_for_write()
             connection.ensure_connection(max_retries=1, timeout=self.app.conf.broker_connection_timeout)
             self._producer = self.app.amqp.Producer(connection)
-        try:
-            self.app.send_task(RUN, args=[task_id], queue=self.queue, routing_key=self.queue,
-                               producer=self._producer, retry=False)
-        except Exception:
-            self.close()
-            raise
+        return self._producer
 
     def close(self) -> None:
         producer, self._producer = self._producer, None

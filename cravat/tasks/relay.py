@@ -7,7 +7,11 @@
   and the publish, or a retry came due. Nothing committed is lost.
 - Every so often the sweeper marks for publishing again the rows published
   ``sweep_after`` seconds ago that are neither done nor held by a live
-  lease: a broker that lost a message loses nothing.
+  lease: a broker that lost a message loses nothing. It does so only while
+  the broker's queue has no message waiting: a backlog older than
+  ``sweep_after`` is late, not lost, and publishing it again would only
+  double it (under overload, the duplicates would feed the backlog they
+  were swept from).
 
 A row is published with the broker's confirmation, then marked: a relay
 killed between publishing and marking leaves the row unmarked, so it is
@@ -42,9 +46,10 @@ class Relay:
     """Publishes ``tasks``'s outbox with ``publish(task_id)`` (which raises if the broker did not confirm)."""
 
     def __init__(self, tasks: Tasks, publish: Callable[[str], None], *, poll: float, grace: float,
-                 sweep_after: float, name: str = "cravat-relay") -> None:
+                 sweep_after: float, backlog: Callable[[], int] | None = None, name: str = "cravat-relay") -> None:
         self.tasks = tasks
         self.publish = publish
+        self.backlog = backlog  # messages waiting in the broker's queue
         self.poll = poll
         self.grace = grace
         self.sweep_after = sweep_after
@@ -164,6 +169,16 @@ class Relay:
         self._broker_ok = False
 
     def sweep(self) -> int:
+        """Mark for publishing again what the broker lost; how many rows. Nothing while its queue has a backlog."""
+        if self.backlog is not None:
+            try:
+                waiting = self.backlog()
+            except Exception as exc:  # the broker is away: nothing could be published again anyway
+                self._broker_down(exc, 0)
+                return 0
+            if waiting:
+                LOG.debug("%s: %d message(s) wait in the queue: no sweep", self.name, waiting)
+                return 0
         with self.tasks.database.connection(write=True) as conn:
             swept = store.unpublish_stale(conn, self.sweep_after)
         if swept:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cravat.db.errors import EntityNotFound, is_unavailable
 from cravat.tasks import faults, store
 from cravat.tasks.client import TaskClient
-from cravat.tasks.table import DEAD, FAILED
+from cravat.tasks.table import DEAD, FAILED, RUNNING
 from cravat.tasks.task import TaskFailed, TaskRun
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("cravat.tasks")
 
 DONE_OUTCOME, RETRY_OUTCOME, FAILED_OUTCOME, DEAD_OUTCOME, LOST_OUTCOME = "done", "retry", "failed", "dead", "lost"
+#: Not run: done already, or not due (a duplicate message).
+SKIPPED_OUTCOME = "skipped"
 
 
 @dataclass(frozen=True)
@@ -148,20 +150,24 @@ def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
     delivery of the same message waits for this transaction and then finds
     the task done. The effect and the mark are committed together or not at
     all; a process killed meanwhile leaves the row as it was (pending), and
-    its message, not acknowledged, is delivered again. None: the task is
-    not due (done already, or held by a lease): the caller goes the regular
-    way, :func:`claim_and_run`, which also frees the lease of a dead
-    process. A task that is not ``short``, has no handler here, or raises,
+    its message, not acknowledged, is delivered again. A task that ended
+    already is ``skipped``. None: the task is running under a lease: the
+    caller goes the regular way, :func:`claim_and_run`, which also frees
+    the lease of a dead process of this host. A task that is not ``short``, has no handler here, or raises,
     is rolled back and handed to :func:`claim_and_run` (with what it
     raised: it is not run again), which counts the attempt and records it.
     """
     failure: BaseException | None = None
     session = tasks.database.session(write=True)
     try:
-        row = store.claim_finished(session.connection(), owner, task_id)
+        conn = session.connection()
+        row = store.claim_finished(conn, owner, task_id)
         if row is None:
+            # PERF: a duplicate of a task that ended is skipped here, in this one transaction. One that is
+            # running goes the regular way (its holder may be a dead process of this host).
+            known = store.get(conn, task_id)
             session.rollback()
-            return None
+            return None if known is None or known.state == RUNNING else Outcome(SKIPPED_OUTCOME)
         run = _run_of(row, owner)
         task = tasks.registry.get(run.name)
         if task is None or run.attempt > run.max_attempts or not task.is_short(run):
@@ -222,7 +228,7 @@ def _guarded(tasks: Tasks, run: TaskRun, attempt: Any) -> Outcome:
 
 
 def _logged(tasks: Tasks, run: TaskRun, entity: Any, failure: BaseException | None = None) -> Outcome:
-    started = _started(run)
+    started = _started(run) if failure is None else time.monotonic()  # a failure's start was logged by run_short
     return _ended(run, started, _guarded(tasks, run, lambda: _attempt(tasks, run, entity, failure)))
 
 

@@ -30,7 +30,7 @@ from cravat.http import errors
 from cravat.tasks import faults, store
 from cravat.tasks.client import EnqueueError, TaskClient
 from cravat.tasks.relay import Relay
-from cravat.tasks.runner import claim_and_run, run_short
+from cravat.tasks.runner import SKIPPED_OUTCOME, claim_and_run, run_short
 from cravat.tasks.table import MIGRATIONS, TABLE
 from cravat.tasks.task import Task
 from cravat.tasks.worker import Worker
@@ -179,7 +179,7 @@ class Tasks:
         settings = self.settings
         publisher = Publisher(self.celery(), settings.queue, settings.delivery_limit)
         self._relay = Relay(self, publisher, poll=settings.poll, grace=settings.relay_grace,
-                            sweep_after=settings.sweep_after)
+                            sweep_after=settings.sweep_after, backlog=publisher.backlog)
         self._relay.start()
         return self._relay
 
@@ -220,7 +220,7 @@ class Tasks:
             outcome = run_short(self, self._owner(), task_id)
         if outcome is None:
             outcome = claim_and_run(self, self._owner(), self.settings.lease, task_id=task_id)
-        if outcome is None:
+        if outcome is None or outcome.kind == SKIPPED_OUTCOME:
             LOG.info("task %s: skipped (done already, not due, or held by a live worker)", task_id)
             return "skipped"
         return outcome.kind
