@@ -129,9 +129,15 @@ class Arm:
             self.start_worker(index)
 
     def reset(self) -> None:
+        """Empty tables and, for the broker arms, an empty queue: no step runs the last one's leftovers."""
         with self.engine.begin() as conn:
             for table in ("taskapp_effects", "taskapp_orders", "cravat_tasks"):
                 conn.exec_driver_sql(f"DELETE FROM {table}")
+        if self.key in ("A", "E", "B"):
+            import kombu
+
+            with kombu.Connection(BROKER, connect_timeout=5) as connection:
+                connection.default_channel.queue_purge(self.queue)
 
     def results(self) -> dict[str, Any]:
         with self.engine.connect() as conn:

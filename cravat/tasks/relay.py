@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("cravat.tasks.relay")
 
+#: Messages published before waiting for the broker's confirmations.
+BATCH = 100
+
 
 class Relay:
     """Publishes ``tasks``'s outbox with ``publish(task_id)`` (which raises if the broker did not confirm)."""
@@ -54,7 +57,7 @@ class Relay:
         self.grace = grace
         self.sweep_after = sweep_after
         self.name = name
-        self._announced: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
+        self._announced: queue.SimpleQueue[tuple[float, list[str]]] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._broker_ok = True
@@ -66,7 +69,7 @@ class Relay:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
-        self._announced.put([])
+        self._announced.put((time.monotonic(), []))
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -76,14 +79,18 @@ class Relay:
             LOG.warning("%s: %d published task(s) left unmarked: %s", self.name, len(self._unmarked), _line(exc))
 
     def announce(self, task_ids: Iterable[str]) -> None:
-        self._announced.put(list(task_ids))
+        self._announced.put((time.monotonic(), list(task_ids)))
 
     def _loop(self) -> None:
         next_scan = next_sweep = next_mark = 0.0
         mark_every = min(self.poll, self.grace / 2) if self.grace > 0 else 0.0
         while not self._stopping.is_set():
-            ids = self._drain(min(self.poll, mark_every) if self._unmarked else self.poll)
+            since, ids = self._drain(min(self.poll, mark_every) if self._unmarked else self.poll)
             try:
+                if ids and time.monotonic() - since > self.grace / 2:
+                    # Behind by half the grace: another relay's scan may have published some of them already.
+                    with self.tasks.database.connection() as conn:
+                        ids = store.unpublished(conn, ids=ids)
                 if ids:
                     self.relay(ids)
                 now = time.monotonic()
@@ -100,17 +107,20 @@ class Relay:
                 LOG.warning("%s: %s; trying again in %gs", self.name, _line(exc), self.poll)
                 self._stopping.wait(self.poll)
 
-    def _drain(self, timeout: float) -> list[str]:
-        """The ids announced since the last turn, waiting up to ``timeout`` s for the first."""
+    def _drain(self, timeout: float) -> tuple[float, list[str]]:
+        """When the oldest of them was announced, and the ids announced since the last turn (waiting up to
+        ``timeout`` s for the first)."""
         try:
-            ids = list(self._announced.get(timeout=timeout))
+            since, ids = self._announced.get(timeout=timeout)
         except queue.Empty:
-            return []
-        while True:
+            return time.monotonic(), []
+        ids = list(ids)
+        while len(ids) < 10 * BATCH:
             try:
-                ids.extend(self._announced.get_nowait())
+                ids.extend(self._announced.get_nowait()[1])
             except queue.Empty:
-                return ids
+                break
+        return since, ids
 
     def relay(self, ids: list[str] | None) -> int:
         """Publish these ``ids`` (or every unpublished row past ``grace``); returns how many were published.
@@ -151,15 +161,33 @@ class Relay:
         return len(ids)
 
     def _publish_all(self, task_ids: list[str]) -> list[str]:
-        published: list[str] = []
-        for task_id in task_ids:
+        many = getattr(self.publish, "publish_many", None)
+        if many is None:  # a plain publish(task_id): one at a time
+            published: list[str] = []
+            for task_id in task_ids:
+                try:
+                    self.publish(task_id)
+                except Exception as exc:
+                    self._broker_down(exc, len(task_ids) - len(published))
+                    break
+                published.append(task_id)
+                faults.point("relay-after-publish")
+            return published
+        published = []
+        for at in range(0, len(task_ids), BATCH):  # PERF: one wait for the broker's confirms per batch
+            chunk = task_ids[at:at + BATCH]
             try:
-                self.publish(task_id)
+                confirmed = many(chunk)
             except Exception as exc:
                 self._broker_down(exc, len(task_ids) - len(published))
                 break
-            published.append(task_id)
-            faults.point("relay-after-publish")
+            published.extend(confirmed)
+            if confirmed:
+                faults.point("relay-after-publish")
+            if len(confirmed) < len(chunk):
+                self._broker_down(RuntimeError("the broker confirmed only part of a batch"),
+                                  len(task_ids) - len(published))
+                break
         return published
 
     def _broker_down(self, exc: BaseException, waiting: int) -> None:

@@ -151,7 +151,7 @@ def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
     the task done. The effect and the mark are committed together or not at
     all; a process killed meanwhile leaves the row as it was (pending), and
     its message, not acknowledged, is delivered again. A task that ended
-    already is ``skipped``. None: the task is running under a lease: the
+    already (or whose row is gone) is ``skipped``. None: the task is running under a lease: the
     caller goes the regular way, :func:`claim_and_run`, which also frees
     the lease of a dead process of this host. A task that is not ``short``, has no handler here, or raises,
     is rolled back and handed to :func:`claim_and_run` (with what it
@@ -167,7 +167,7 @@ def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
             # running goes the regular way (its holder may be a dead process of this host).
             known = store.get(conn, task_id)
             session.rollback()
-            return None if known is None or known.state == RUNNING else Outcome(SKIPPED_OUTCOME)
+            return None if known is not None and known.state == RUNNING else Outcome(SKIPPED_OUTCOME)
         run = _run_of(row, owner)
         task = tasks.registry.get(run.name)
         if task is None or run.attempt > run.max_attempts or not task.is_short(run):

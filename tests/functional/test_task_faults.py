@@ -215,7 +215,9 @@ def test_celery_child_killed_in_a_short_tasks_one_transaction_leaves_it_pending_
     assert_all_active_once(d, 1)
     (task,) = d.sql("SELECT attempts, lease_owner FROM cravat_tasks WHERE entity = :o", o=order_id)
     assert task.attempts == 1  # the killed attempt left nothing, its count included; the redelivery's counts
-    assert "skipped" not in worker.text()
+    # (Its row was locked when the relay marked it published, so a scan may publish it once more: a
+    # duplicate, skipped, never a second effect: asserted above.)
+    assert worker.text().count("ended: done") == 1
 
 
 def test_rabbitmq_killed_right_after_a_burst_loses_no_task(deploy, tmp_path):
