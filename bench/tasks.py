@@ -27,6 +27,7 @@ are counted.
     .venv/bin/python bench/tasks.py                       # ~15 minutes
     .venv/bin/python bench/tasks.py --rates 20,40 --step 3 --kill-seconds 8 --arms A,B   # a quick look
     .venv/bin/python bench/tasks.py --markdown /tmp/tasks.md
+    .venv/bin/python bench/tasks.py --cpu 40 --step 8     # instead: CPU ms per order, by process group
 
 It needs the machine's PostgreSQL (a schema of its own, dropped after) and
 RabbitMQ (queues of its own, deleted after); traffic goes to 127.0.0.1 only.

@@ -180,13 +180,14 @@ class Publisher:
         return tag not in self._nacked and (tag <= self._acked or tag in self._confirmed)
 
     def _wait(self, last: int) -> None:
-        deadline = time.monotonic() + self.app.conf.broker_connection_timeout
+        timeout = self.app.conf.broker_connection_timeout
+        deadline = time.monotonic() + timeout
         connection = self._connection
         while not (self._acked >= last or all(t in self._confirmed or t in self._nacked
                                               for t in range(self._acked + 1, last + 1))):
             left = deadline - time.monotonic()
             if left <= 0:
-                raise BrokerUnavailable(f"the broker confirmed no publish within {self.app.conf.broker_connection_timeout:g}s")
+                raise BrokerUnavailable(f"the broker confirmed no publish within {timeout:g}s")
             try:
                 connection.drain_events(timeout=left)
             except socket.timeout:
