@@ -27,6 +27,7 @@ are counted.
     .venv/bin/python bench/tasks.py                       # ~15 minutes
     .venv/bin/python bench/tasks.py --rates 20,40 --step 3 --kill-seconds 8 --arms A,B   # a quick look
     .venv/bin/python bench/tasks.py --markdown /tmp/tasks.md
+    .venv/bin/python bench/tasks.py --cpu 40 --step 8     # instead: CPU ms per order, by process group
 
 It needs the machine's PostgreSQL (a schema of its own, dropped after) and
 RabbitMQ (queues of its own, deleted after); traffic goes to 127.0.0.1 only.
@@ -129,9 +130,15 @@ class Arm:
             self.start_worker(index)
 
     def reset(self) -> None:
+        """Empty tables and, for the broker arms, an empty queue: no step runs the last one's leftovers."""
         with self.engine.begin() as conn:
             for table in ("taskapp_effects", "taskapp_orders", "cravat_tasks"):
                 conn.exec_driver_sql(f"DELETE FROM {table}")
+        if self.key in ("A", "E", "B"):
+            import kombu
+
+            with kombu.Connection(BROKER, connect_timeout=5) as connection:
+                connection.default_channel.queue_purge(self.queue)
 
     def results(self) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -281,6 +288,60 @@ def killed_run(arm: Arm, rate: float, seconds: float, rng: random.Random) -> dic
             "duplicate_effects": res["effect_rows"] - res["effect_orders"], "kills": len(kills)}
 
 
+def _ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime of the process (its live threads included)
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                todo.extend(int(c) for c in Path(f"/proc/{p}/task/{tid}/children").read_text().split())
+        except OSError:
+            pass
+    return found
+
+
+def _by_name(prefix: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().startswith(prefix):
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def cpu_run(arm: Arm, rate: float, seconds: float) -> dict[str, float]:
+    """CPU milliseconds per order, by process group, at ``rate`` orders/s (PostgreSQL and RabbitMQ are
+    shared with whatever else runs on this machine: their figures are upper bounds)."""
+    warm_up(arm)
+    arm.reset()
+    groups = {"api": lambda: _tree(arm.api.pid),
+              "workers": lambda: [p for w in arm.workers if w is not None for p in _tree(w.pid)],
+              "postgres": lambda: _by_name("postgres"), "rabbitmq": lambda: _by_name("beam.smp")}
+    before = {g: {p: _ticks(p) for p in f()} for g, f in groups.items()}
+    load = open_loop(arm.port, rate, seconds)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and arm.pending():
+        time.sleep(0.05)
+    after = {g: {p: _ticks(p) for p in f()} for g, f in groups.items()}
+    hz = os.sysconf("SC_CLK_TCK")
+    per = {g: 1000.0 * sum(t - before[g].get(p, 0) for p, t in after[g].items()) / hz / max(1, load.accepted)
+           for g in groups}
+    per["total"] = sum(per.values())
+    return per
+
+
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -298,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2, help="tries per step and arm; the better one counts")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--markdown", help="also write the tables to this file")
+    parser.add_argument("--cpu", type=float, metavar="RATE",
+                        help="instead: CPU ms per order by process group at RATE orders/s for --step s, per arm")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the arms' processes on the way out
     keys = [k.strip() for k in args.arms.split(",") if k.strip()]
@@ -311,6 +374,17 @@ def main(argv: list[str] | None = None) -> int:
                 # A, B and C take turns on the same tables, emptied before each step.
                 arm = arms[key] = Arm(key, pg if key != "D" else f"sqlite:///{tmp}/orders.db", tmp)
                 arm.migrate()
+            if args.cpu:
+                for key in keys:
+                    arm = arms[key]
+                    arm.start()
+                    try:
+                        per = cpu_run(arm, args.cpu, args.step)
+                    finally:
+                        arm.stop_processes()
+                    print(f"{key} CPU ms per order at {args.cpu:g}/s: "
+                          + ", ".join(f"{g} {v:.2f}" for g, v in per.items()), flush=True)
+                return 0
             steps: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
             turn = 0
             for rate in rates:

@@ -8,12 +8,17 @@ Celery is configured for at-least-once delivery:
 - ``worker_prefetch_multiplier = 1``: a worker holds one unacknowledged message per process;
 - a quorum queue (replicated, durable) with ``x-delivery-limit``, past which a
   message goes to the dead-letter queue ``<queue>.dead`` instead of looping;
-- publisher confirms (``confirm_publish``): ``publish`` returns once the broker has the message.
+- publisher confirms: a task is marked published only once the broker confirmed it (:class:`Publisher`).
 
 The message carries only the task's id: the row is the truth. The wrapper
 claims that row with a lease (skipping it if it is done, or held by a live
 worker), runs it through the same template as the embedded workers, and
-returns: Celery acknowledges after that. Retries are the row's too
+returns: Celery acknowledges after that. A ``short`` task on PostgreSQL, at
+its first delivery, is claimed, run and finished in one transaction under
+the row's lock (:func:`cravat.tasks.runner.run_short`): nothing is
+committed but its end, so a child killed meanwhile leaves the row pending
+and its message is delivered again; that redelivery takes the regular way,
+which counts the attempt (a task that keeps killing its workers ends dead). Retries are the row's too
 (``run_after``): the relay publishes a retried task again when it is due,
 so no ETA message waits in the broker.
 """
@@ -23,6 +28,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
+import time
 from typing import TYPE_CHECKING, Any
 
 from cravat.tasks import faults
@@ -77,9 +84,11 @@ def celery_app(tasks: Tasks) -> Celery:
         broker_heartbeat=10,
     )
 
-    @app.task(name=RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-    def run(task_id: str) -> str:
-        outcome = tasks.run_one(task_id)
+    @app.task(name=RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True, bind=True)
+    def run(self: Any, task_id: str) -> str:
+        delivery = self.request.delivery_info or {}
+        # A message delivered again may have killed the child that had it: its attempt is counted this time.
+        outcome = tasks.run_one(task_id, redelivered=bool(delivery.get("redelivered")))
         faults.point("worker-after-commit")
         return outcome
 
@@ -114,45 +123,129 @@ def declare_queues(app: Celery, queue: str, delivery_limit: int) -> None:
 
 
 class Publisher:
-    """``publish(task_id)``: one confirmed message per task, on a connection kept between calls."""
+    """Publishes task ids, each confirmed by the broker, on a connection kept between calls.
+
+    ``publish_many(ids)`` sends a batch, then waits once for the broker's
+    confirmations of all of it (the channel is in confirm mode; RabbitMQ
+    acknowledges a batch with one ``basic.ack multiple``): PERF: a backlog
+    costs one round trip per batch, not one per message. What it returns was
+    confirmed; anything else was not, and is published again later.
+    """
 
     def __init__(self, app: Celery, queue: str, delivery_limit: int) -> None:
         self.app = app
         self.queue = queue
         self.delivery_limit = delivery_limit
         self._producer: Any = None
+        self._connection: Any = None
         self._declared = False
         self._pid = os.getpid()
+        self._sent = 0            # delivery tags: the channel numbers published messages from 1
+        self._acked = 0           # every tag up to this one is confirmed
+        self._confirmed: set[int] = set()
+        self._nacked: set[int] = set()
 
     def __call__(self, task_id: str) -> None:
-        if self._pid != os.getpid():  # forked: the parent's connection is not ours
-            self._producer, self._declared, self._pid = None, False, os.getpid()
-        if not self._declared:
-            declare_queues(self.app, self.queue, self.delivery_limit)
-            self._declared = True
-        if self._producer is None:
-            connection = self.app.connection_for_write()
-            connection.ensure_connection(max_retries=1, timeout=self.app.conf.broker_connection_timeout)
-            self._producer = self.app.amqp.Producer(connection)
+        if self.publish_many([task_id]) != [task_id]:
+            raise BrokerUnavailable(f"the broker did not confirm task {task_id}")
+
+    def publish_many(self, task_ids: list[str]) -> list[str]:
+        """Publish ``task_ids``; those the broker confirmed, in order (all of them, unless it failed)."""
+        if not task_ids:
+            return []
+        producer = self._ready()
+        tags: list[tuple[int, str]] = []
         try:
-            self.app.send_task(RUN, args=[task_id], queue=self.queue, routing_key=self.queue,
-                               producer=self._producer, retry=False)
+            for task_id in task_ids:
+                self.app.send_task(RUN, args=[task_id], queue=self.queue, routing_key=self.queue,
+                                   producer=producer, retry=False)
+                self._sent += 1
+                tags.append((self._sent, task_id))
+            self._wait(tags[-1][0])
+        except Exception as exc:
+            confirmed = [task_id for tag, task_id in tags if self._is_confirmed(tag)]
+            self.close()
+            if not confirmed:
+                raise
+            LOG.warning("publish: %d of %d task(s) confirmed before %s", len(confirmed), len(task_ids), exc)
+            return confirmed
+        if self._nacked:
+            confirmed = [task_id for tag, task_id in tags if self._is_confirmed(tag)]
+            self.close()  # a nack: the broker could not take them; a new channel next time
+            return confirmed
+        self._confirmed = {t for t in self._confirmed if t > self._acked}
+        return task_ids
+
+    def _is_confirmed(self, tag: int) -> bool:
+        return tag not in self._nacked and (tag <= self._acked or tag in self._confirmed)
+
+    def _wait(self, last: int) -> None:
+        timeout = self.app.conf.broker_connection_timeout
+        deadline = time.monotonic() + timeout
+        connection = self._connection
+        while not (self._acked >= last or all(t in self._confirmed or t in self._nacked
+                                              for t in range(self._acked + 1, last + 1))):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BrokerUnavailable(f"the broker confirmed no publish within {timeout:g}s")
+            try:
+                connection.drain_events(timeout=left)
+            except socket.timeout:
+                continue
+
+    def _on_ack(self, tag: int, multiple: bool) -> None:
+        if multiple:
+            self._acked = max(self._acked, tag)
+        else:
+            self._confirmed.add(tag)
+            while self._acked + 1 in self._confirmed:
+                self._acked += 1
+
+    def _on_nack(self, tag: int, multiple: bool) -> None:
+        if multiple:
+            self._nacked.update(range(self._acked + 1, tag + 1))
+        else:
+            self._nacked.add(tag)
+
+    def backlog(self) -> int:
+        """Messages waiting in the queue (not yet delivered to a worker), by a passive declare."""
+        producer = self._ready()
+        try:
+            return int(producer.channel.queue_declare(queue=self.queue, passive=True).message_count)
         except Exception:
             self.close()
             raise
 
+    def _ready(self) -> Any:
+        if self._pid != os.getpid():  # forked: the parent's connection is not ours
+            self._producer, self._connection, self._declared, self._pid = None, None, False, os.getpid()
+        if not self._declared:
+            declare_queues(self.app, self.queue, self.delivery_limit)
+            self._declared = True
+        if self._producer is None:
+            # Confirms are ours to wait for, per batch (kombu's confirm_publish would wait for each message).
+            connection = self.app.connection_for_write(transport_options={"confirm_publish": False})
+            connection.ensure_connection(max_retries=1, timeout=self.app.conf.broker_connection_timeout)
+            channel = connection.default_channel
+            channel.confirm_select()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            self._sent = self._acked = 0
+            self._confirmed, self._nacked = set(), set()
+            self._connection = connection
+            self._producer = self.app.amqp.Producer(channel)
+        return self._producer
+
     def close(self) -> None:
-        producer, self._producer = self._producer, None
+        connection, self._connection, self._producer = self._connection, None, None
         self._declared = False
-        if producer is not None:
+        if connection is not None:
             with contextlib.suppress(Exception):  # it is broken already
-                producer.connection.release()
+                connection.release()
 
 
 def worker_main(app: Celery, *, concurrency: int, queue: str, loglevel: str = "INFO") -> None:
     """Run a Celery worker (prefork, ``concurrency`` children) on ``queue`` until it is stopped."""
-    import socket
-
     app.worker_main(["worker", "--pool=prefork", f"--concurrency={concurrency}", f"--queues={queue}",
                      f"--loglevel={loglevel}", f"--hostname=cravat-{os.getpid()}@{socket.gethostname()}",
                      "--without-mingle", "--without-gossip"])

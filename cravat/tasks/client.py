@@ -65,8 +65,9 @@ class TaskClient:
             enqueued = scoped[_ENQUEUED] = []
             tasks = self._tasks
             after_commit(self.session, lambda: tasks.announce(enqueued))
-            if self._tasks.database.dialect == "postgresql":
+            if self._tasks.database.dialect == "postgresql" and self._tasks.transport == "embedded":
                 # Delivered when (and only if) the transaction commits: wakes `cravat worker` processes.
+                # (Celery's workers are woken by the broker: the relay publishes after the commit.)
                 self.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
         enqueued.append(task_id)
         return task_id

@@ -9,7 +9,8 @@ With ``CRAVAT_TASKS_KILL_ONCE=<file>`` only the first process to reach the
 point dies (it creates the file), so a restarted process goes on.
 
 Points: ``api-after-commit`` (the request committed, nothing announced),
-``relay-after-publish`` (published, not yet marked), ``worker-after-commit``
+``relay-after-publish`` (published, not yet marked), ``worker-before-commit``
+(a short task's effect written in its one transaction, not committed), ``worker-after-commit``
 (the task's end committed, the broker's message not yet acknowledged).
 """
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cravat.db.errors import EntityNotFound, is_unavailable
-from cravat.tasks import store
+from cravat.tasks import faults, store
 from cravat.tasks.client import TaskClient
-from cravat.tasks.table import DEAD, FAILED
+from cravat.tasks.table import DEAD, FAILED, RUNNING
 from cravat.tasks.task import TaskFailed, TaskRun
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("cravat.tasks")
 
 DONE_OUTCOME, RETRY_OUTCOME, FAILED_OUTCOME, DEAD_OUTCOME, LOST_OUTCOME = "done", "retry", "failed", "dead", "lost"
+#: Not run: done already, or not due (a duplicate message).
+SKIPPED_OUTCOME = "skipped"
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,14 @@ class Outcome:
 _UNREAD: Any = object()
 
 
-def claim_and_run(tasks: Tasks, owner: str, lease: float, *, task_id: str | None = None) -> Outcome | None:
+def claim_and_run(tasks: Tasks, owner: str, lease: float, *, task_id: str | None = None,
+                  failure: BaseException | None = None) -> Outcome | None:
     """Claim a due task (or the one ``task_id``) and run it; None when there was none to claim.
 
     PERF: the claim and the entity's retrieval share one transaction: a
-    task costs two commits (its claim, its end), not three.
+    task costs two commits (its claim, its end), not three. ``failure``:
+    what an attempt of this task raised already (:func:`run_short` rolled
+    it back); it is recorded as this attempt's outcome, the task not run again.
     """
     with tasks.database.transaction(write=True) as session:
         conn = session.connection()
@@ -56,12 +61,137 @@ def claim_and_run(tasks: Tasks, owner: str, lease: float, *, task_id: str | None
         run = _run_of(rows[0], owner)
         task = tasks.registry.get(run.name)
         entity: Any = _UNREAD
-        if task is not None and run.attempt <= run.max_attempts:
+        if task is not None and run.attempt <= run.max_attempts and failure is None:
             try:
                 entity = task.retrieve(session, run)
             except EntityNotFound as exc:
                 entity = exc
-    return _logged(tasks, run, entity)
+    return _logged(tasks, run, entity, failure)
+
+
+def claim_and_run_many(tasks: Tasks, owner: str, lease: float, limit: int) -> list[Outcome]:
+    """Claim up to ``limit`` due tasks in one transaction and run them; their ends are recorded together.
+
+    PERF: a backlog of short tasks costs two commits per batch (the
+    claims, the ends), not two per task. Each task keeps its own lease,
+    attempt and fenced end: when the ends cannot all be recorded together
+    (a lease taken over, a ``handle_success`` that fails), each is recorded
+    on its own, as :func:`claim_and_run` would, from the result in hand.
+    """
+    with tasks.database.transaction(write=True) as session:
+        rows = store.claim(session.connection(), owner, lease, limit=limit)
+        claimed: list[tuple[TaskRun, Any]] = []
+        for row in rows:
+            run = _run_of(row, owner)
+            task = tasks.registry.get(run.name)
+            entity: Any = _UNREAD
+            if task is not None and run.attempt <= run.max_attempts:
+                try:
+                    entity = task.retrieve(session, run)
+                except EntityNotFound as exc:
+                    entity = exc
+            claimed.append((run, entity))
+    if len(claimed) < 2:
+        return [_logged(tasks, run, entity) for run, entity in claimed]
+    outcomes: dict[str, Outcome] = {}
+    succeeded: list[tuple[Any, TaskRun, Any, Any, float]] = []
+    later: list[tuple[TaskRun, Any]] = []
+    for run, entity in claimed:
+        task = tasks.registry.get(run.name)
+        if task is None or run.attempt > run.max_attempts or entity is _UNREAD or isinstance(entity, EntityNotFound):
+            outcomes[run.id] = _logged(tasks, run, entity)
+            continue
+        if not task.is_short(run):
+            later.append((run, entity))  # after the short ones' ends are recorded: they do not wait for it
+            continue
+        started = _started(run)
+        try:
+            result = task.process(entity, run)
+        except Exception as exc:
+            outcomes[run.id] = _ended(run, started, _guarded(tasks, run, lambda run=run, entity=entity, exc=exc:
+                                                             _attempt(tasks, run, entity, exc)))
+            continue
+        succeeded.append((task, run, entity, result, started))
+    if succeeded:
+        together = _succeed_together(tasks, succeeded)
+        for task, run, entity, result, started in succeeded:
+            outcome = together if together is not None else _guarded(
+                tasks, run, lambda task=task, run=run, entity=entity, result=result:
+                _succeed(tasks, task, run, entity, result))
+            outcomes[run.id] = _ended(run, started, outcome)
+    for run, entity in later:
+        outcomes[run.id] = _logged(tasks, run, entity)
+    return [outcomes[run.id] for run, _ in claimed]
+
+
+def _succeed_together(tasks: Tasks, succeeded: list[tuple[Any, TaskRun, Any, Any, float]]) -> Outcome | None:
+    """Every task's end in one transaction; None (nothing recorded) if any of them cannot be."""
+    try:
+        with tasks.database.transaction(write=True) as session:
+            ids = [run.id for _, run, _, _, _ in succeeded]
+            if store.done_many(session, ids, succeeded[0][1].owner) != len(ids):
+                session.rollback()
+                return None
+            for task, run, entity, result, _ in succeeded:
+                run.tasks = TaskClient(tasks, session, run.request_id)
+                task.handle_success(session, _attached(session, task, run, entity), result, run)
+            session.flush()
+    except Exception:
+        LOG.debug("the ends of %d tasks could not be recorded together; one by one", len(succeeded),
+                  exc_info=True)
+        return None
+    return Outcome(DONE_OUTCOME)
+
+
+def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
+    """Claim, run and finish the short task ``task_id`` in ONE transaction (PostgreSQL; the Celery wrapper).
+
+    The first statement marks the row done and so locks it: another
+    delivery of the same message waits for this transaction and then finds
+    the task done. The effect and the mark are committed together or not at
+    all; a process killed meanwhile leaves the row as it was (pending), and
+    its message, not acknowledged, is delivered again. A task that ended
+    already (or whose row is gone) is ``skipped``. None: the task is running under a lease: the
+    caller goes the regular way, :func:`claim_and_run`, which also frees
+    the lease of a dead process of this host. A task that is not ``short``, has no handler here, or raises,
+    is rolled back and handed to :func:`claim_and_run` (with what it
+    raised: it is not run again), which counts the attempt and records it.
+    """
+    failure: BaseException | None = None
+    session = tasks.database.session(write=True)
+    try:
+        conn = session.connection()
+        row = store.claim_finished(conn, owner, task_id)
+        if row is None:
+            # PERF: a duplicate of a task that ended is skipped here, in this one transaction. One that is
+            # running goes the regular way (its holder may be a dead process of this host).
+            known = store.get(conn, task_id)
+            session.rollback()
+            return None if known is not None and known.state == RUNNING else Outcome(SKIPPED_OUTCOME)
+        run = _run_of(row, owner)
+        task = tasks.registry.get(run.name)
+        if task is None or run.attempt > run.max_attempts or not task.is_short(run):
+            session.rollback()
+            return claim_and_run(tasks, owner, tasks.settings.lease, task_id=task_id)
+        started = _started(run)
+        try:
+            entity = task.retrieve(session, run)
+            result = task.process(entity, run)
+            run.tasks = TaskClient(tasks, session, run.request_id)
+            task.handle_success(session, entity, result, run)
+            session.flush()
+            faults.point("worker-before-commit")
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            if isinstance(exc, EntityNotFound) or not is_unavailable(exc):
+                failure = exc
+        else:
+            return _ended(run, started, Outcome(DONE_OUTCOME))
+    finally:
+        session.close()
+    # It raised (or the database went away): the regular way, which counts this attempt.
+    return claim_and_run(tasks, owner, tasks.settings.lease, task_id=task_id, failure=failure)
 
 
 def run_claimed(tasks: Tasks, row: Any, owner: str) -> Outcome:
@@ -74,16 +204,13 @@ def _run_of(row: Any, owner: str) -> TaskRun:
                    attempt=row.attempts, max_attempts=row.max_attempts, request_id=row.request_id, owner=owner)
 
 
-def _logged(tasks: Tasks, run: TaskRun, entity: Any) -> Outcome:
-    started = time.monotonic()
+def _started(run: TaskRun) -> float:
     LOG.info("task %s %s started: entity %s, attempt %d of %d, request %s", run.name, run.id, run.entity_id,
              run.attempt, run.max_attempts, run.request_id)
-    try:
-        outcome = _attempt(tasks, run, entity)
-    except Exception as exc:  # recording the end failed (the database went away): the lease will expire
-        LOG.exception("task %s %s: its end could not be recorded; it runs again when its lease expires",
-                      run.name, run.id)
-        outcome = Outcome(LOST_OUTCOME, 503, _reason(exc))
+    return time.monotonic()
+
+
+def _ended(run: TaskRun, started: float, outcome: Outcome) -> Outcome:
     elapsed = time.monotonic() - started
     log = LOG.info if outcome.kind == DONE_OUTCOME else LOG.warning
     log("task %s %s ended: %s in %.3fs, attempt %d, request %s%s", run.name, run.id, outcome.kind, elapsed,
@@ -91,7 +218,21 @@ def _logged(tasks: Tasks, run: TaskRun, entity: Any) -> Outcome:
     return outcome
 
 
-def _attempt(tasks: Tasks, run: TaskRun, entity: Any) -> Outcome:
+def _guarded(tasks: Tasks, run: TaskRun, attempt: Any) -> Outcome:
+    try:
+        return attempt()
+    except Exception as exc:  # recording the end failed (the database went away): the lease will expire
+        LOG.exception("task %s %s: its end could not be recorded; it runs again when its lease expires",
+                      run.name, run.id)
+        return Outcome(LOST_OUTCOME, 503, _reason(exc))
+
+
+def _logged(tasks: Tasks, run: TaskRun, entity: Any, failure: BaseException | None = None) -> Outcome:
+    started = _started(run) if failure is None else time.monotonic()  # a failure's start was logged by run_short
+    return _ended(run, started, _guarded(tasks, run, lambda: _attempt(tasks, run, entity, failure)))
+
+
+def _attempt(tasks: Tasks, run: TaskRun, entity: Any, failure: BaseException | None = None) -> Outcome:
     task = tasks.registry.get(run.name)
     if task is None:
         return _end(tasks, None, run, DEAD, 500, f"no task is named {run.name!r} in this worker")
@@ -99,6 +240,8 @@ def _attempt(tasks: Tasks, run: TaskRun, entity: Any) -> Outcome:
         return _end(tasks, task, run, DEAD, 500,
                     f"{run.name} was attempted {run.attempt - 1} times without finishing")
     try:
+        if failure is not None:
+            raise failure
         if entity is _UNREAD:
             with tasks.database.transaction() as session:
                 entity = task.retrieve(session, run)
@@ -112,8 +255,15 @@ def _attempt(tasks: Tasks, run: TaskRun, entity: Any) -> Outcome:
     except Exception as exc:
         if isinstance(exc, task.retry_on) or is_unavailable(exc):
             return _again(tasks, task, run, exc)
-        LOG.exception("task %s %s failed", run.name, run.id)
+        if exc is not failure:
+            LOG.exception("task %s %s failed", run.name, run.id)
+        else:
+            LOG.error("task %s %s failed: %s", run.name, run.id, _reason(exc), exc_info=exc)
         return _end(tasks, task, run, FAILED, 500, _reason(exc))
+    return _succeed(tasks, task, run, entity, result)
+
+
+def _succeed(tasks: Tasks, task: Any, run: TaskRun, entity: Any, result: Any) -> Outcome:
     try:
         with tasks.database.transaction(write=True) as session:
             if not store.done(session, run.id, run.owner):

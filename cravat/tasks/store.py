@@ -94,6 +94,21 @@ def claim(conn: Connection, owner: str, lease: float, *, limit: int = 1, task_id
     return list(conn.execute(stmt))
 
 
+def claim_finished(conn: Connection, owner: str, task_id: str) -> Row[Any] | None:
+    """Claim the task ``task_id``, if it is due, as done already, in the caller's open transaction.
+
+    The row is locked until that transaction ends, and is done only if it
+    commits: for a short task run, and its effect written, in that same
+    transaction (:func:`cravat.tasks.runner.run_short`). Another claim of it
+    waits for that end, then finds it done (or, rolled back, due again).
+    """
+    stmt = (update(tasks).where(tasks.c.id == task_id, _due)
+            .values(state=DONE, lease_owner=owner, lease_expires=None, attempts=tasks.c.attempts + 1,
+                    started_at=db_now(), finished_at=db_now())
+            .returning(*tasks.c))
+    return conn.execute(stmt).first()
+
+
 def expire_dead_owners(conn: Connection, *, task_id: str | None = None) -> int:
     """End at once the leases of this host's processes that died (a restart after SIGKILL)."""
     stmt = select(tasks.c.id, tasks.c.lease_owner).where(tasks.c.state == RUNNING,
@@ -130,6 +145,14 @@ def done(conn: Any, task_id: str, owner: str) -> bool:
     return fence(conn, task_id, owner, state=DONE, finished_at=db_now(), lease_expires=None)
 
 
+def done_many(conn: Any, task_ids: Sequence[str], owner: str) -> int:
+    """Mark done those of ``task_ids`` this owner still holds; how many it did (all, or the caller rolls back)."""
+    result = conn.execute(update(tasks).where(tasks.c.id.in_(list(task_ids)), tasks.c.lease_owner == owner,
+                                              tasks.c.state == RUNNING)
+                          .values(state=DONE, finished_at=db_now(), lease_expires=None))
+    return result.rowcount
+
+
 def ended(conn: Any, task_id: str, owner: str, state: str, error: str) -> bool:
     return fence(conn, task_id, owner, state=state, finished_at=db_now(), lease_expires=None, last_error=error)
 
@@ -155,18 +178,27 @@ def unpublished(conn: Connection, *, ids: Iterable[str] | None = None, older_tha
 
 
 def mark_published(conn: Connection, ids: Sequence[str]) -> None:
+    """Mark these rows published; those locked now (a worker is running them) are left: a later scan finds
+    them done, or publishes them again (a duplicate the wrapper skips)."""
     if ids:
         relaxed_commit(conn)
-        conn.execute(update(tasks).where(tasks.c.id.in_(list(ids)), tasks.c.published_at.is_(None))
-                     .values(published_at=db_now()))
+        locked = (select(tasks.c.id).where(tasks.c.id.in_(list(ids)), tasks.c.published_at.is_(None),
+                                           tasks.c.state == PENDING)
+                  .with_for_update(skip_locked=True))
+        conn.execute(update(tasks).where(tasks.c.id.in_(locked.scalar_subquery())).values(published_at=db_now()))
 
 
 def unpublish_stale(conn: Connection, after: float) -> int:
-    """Published ``after`` s ago and still not done, nor held by a live lease: publish again."""
-    stmt = (update(tasks)
-            .where(tasks.c.published_at < db_now() - after,
-                   or_(tasks.c.state == PENDING,
-                       and_(tasks.c.state == RUNNING, tasks.c.lease_expires < db_now())))
+    """Published ``after`` s ago and still not done, nor held by a live lease: publish again.
+
+    Rows locked now (a worker running one under its row lock) are skipped, never waited for.
+    """
+    stale = (select(tasks.c.id)
+             .where(tasks.c.published_at < db_now() - after,
+                    or_(tasks.c.state == PENDING,
+                        and_(tasks.c.state == RUNNING, tasks.c.lease_expires < db_now())))
+             .with_for_update(skip_locked=True))
+    stmt = (update(tasks).where(tasks.c.id.in_(stale.scalar_subquery()))
             .values(published_at=None, state=PENDING, lease_owner=None, lease_expires=None))
     return conn.execute(stmt).rowcount
 

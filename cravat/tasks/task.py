@@ -80,6 +80,11 @@ class Task:
     max_backoff: ClassVar[float] = 300.0
     #: Exceptions that mean "try again later", not "failed".
     retry_on: ClassVar[tuple[type[BaseException], ...]] = ()
+    #: ``process`` takes a moment (well under a second, as a key's generation or a status change does), so a
+    #: worker may hold the task's row lock while it runs: the Celery wrapper on PostgreSQL claims, runs and
+    #: finishes it in one transaction, and an embedded worker claims a backlog of such tasks several at a time
+    #: and records their ends together. Leave it False for work that takes seconds.
+    short: ClassVar[bool] = False
     #: The entity's status column and the values the template sets.
     status_field: ClassVar[str] = "status"
     active_status: ClassVar[str] = "ACTIVE"
@@ -90,6 +95,10 @@ class Task:
         if self.repository is None:
             raise TypeError(f"task {self.name!r} has no repository: set one or override retrieve()")
         return self.repository.get(session, run.entity_id)
+
+    def is_short(self, run: TaskRun) -> bool:
+        """Is this run a moment's work (see ``short``)? By default, what ``short`` says for every run."""
+        return self.short
 
     def process(self, entity: Any, run: TaskRun) -> Any:
         """Do the work and return its result; no transaction is open. Must be written to run twice safely."""

@@ -74,9 +74,13 @@ class GenerateKey(cravat.tasks.Task):
 
     name = "orders.generate"
     repository = ORDERS
+    short = True  # a key's generation: a moment's work
     max_attempts = 3
     backoff = 0.05
     retry_on = (Flaky,)
+
+    def is_short(self, run: cravat.tasks.TaskRun) -> bool:
+        return not run.arguments.get("sleep")  # the fault tests stretch it to kill a worker mid-task
 
     def process(self, order: Order, run: cravat.tasks.TaskRun) -> dict[str, Any]:
         time.sleep(float(run.arguments.get("sleep", 0)))
@@ -102,6 +106,7 @@ class Audit(cravat.tasks.Task):
 
     name = "orders.audit"
     repository = ORDERS
+    short = True
 
     def process(self, order: Order, run: cravat.tasks.TaskRun) -> None:
         return None
@@ -174,7 +179,8 @@ def settings_from_env() -> dict[str, Any]:
                             ("broker_url", "TASKAPP_BROKER_URL", str), ("lease", "TASKAPP_LEASE", float),
                             ("sweep_after", "TASKAPP_SWEEP_AFTER", float), ("poll", "TASKAPP_POLL", float),
                             ("relay_grace", "TASKAPP_RELAY_GRACE", float),
-                            ("concurrency", "TASKAPP_CONCURRENCY", int)):
+                            ("concurrency", "TASKAPP_CONCURRENCY", int),
+                            ("claim_batch", "TASKAPP_CLAIM_BATCH", int)):
         if env.get(key):
             settings[name] = kind(env[key])
     return settings

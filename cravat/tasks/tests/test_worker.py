@@ -158,3 +158,33 @@ def test_threads_of_one_worker_never_run_one_task_twice(service):
     assert sorted(r.order_id for r in rows) == sorted(ids)
     assert {r.n for r in rows} == {1}
     assert not threading.active_count() > 50
+
+
+def test_a_backlog_of_short_tasks_is_claimed_and_ended_in_two_transactions(service):
+    from sqlalchemy import event
+
+    from cravat.tasks.runner import claim_and_run_many
+
+    s = service(threads=0)
+    orders = [s.order() for _ in range(4)] + [s.order(fail="raise"), s.order(fail="flaky")]
+    commits = []
+    event.listen(s.database.engine, "commit", lambda conn: commits.append(1))
+    outcomes = claim_and_run_many(s.tasks, f"{store.HOST}:{os.getpid()}:batch", 30, limit=8)
+    assert sorted(o.kind for o in outcomes) == ["done"] * 4 + ["failed", "retry"]
+    # The claims, the four ends together, and the failure and the retry each on its own.
+    assert len(commits) == 4
+    assert [effects(s, o) for o in orders] == [1, 1, 1, 1, 0, 0]
+    assert [s.get(o)["status"] for o in orders] == ["ACTIVE"] * 4 + ["ERROR", "PENDING"]
+    states = dict(s.rows("SELECT entity, state FROM cravat_tasks"))
+    assert [states[o] for o in orders] == ["done"] * 4 + ["failed", "pending"]
+
+
+def test_a_worker_thread_claims_at_most_claim_batch_tasks(service):
+    from cravat.tasks.runner import claim_and_run_many
+
+    s = service(threads=0, claim_batch=3)
+    orders = [s.order() for _ in range(5)]
+    worker = Worker(s.tasks, threads=1, poll=0.1, lease=30)
+    assert worker._batch() == 3
+    assert len(claim_and_run_many(s.tasks, "host:1:a", 30, limit=worker._batch())) == 3
+    assert sorted(s.get(o)["status"] for o in orders) == ["ACTIVE"] * 3 + ["PENDING"] * 2
