@@ -122,3 +122,15 @@ def parse_time(text: str) -> datetime.datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
     return moment
+
+
+def nested_deeper_than(document: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (walked without recursion)."""
+    todo = [(document, 1)]
+    while todo:
+        value, level = todo.pop()
+        if isinstance(value, dict | list):
+            if level > limit:
+                return True
+            todo.extend((item, level + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return False

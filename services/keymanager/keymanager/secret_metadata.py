@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 import cravat
 from cravat import Result, errors
 from keymanager import policies
-from keymanager.context import KeyManager, utcnow
+from keymanager.context import KeyManager, nested_deeper_than, utcnow
 from keymanager.models import Secret, SecretACL, SecretMetadatum
 from keymanager.orders import SchemaValidator
 
@@ -181,21 +181,10 @@ def load_json(km: KeyManager, req: cravat.Request) -> Any:
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise errors.BadRequest("Malformed JSON") from None
     depth = int(km.settings.get("_max_json_depth") or DEFAULT_MAX_DEPTH)
-    if _deeper_than(document, depth):
+    if nested_deeper_than(document, depth):
         raise errors.BadRequest(f"Malformed JSON: nested deeper than {depth} levels")
     return document
 
-
-def _deeper_than(document: Any, limit: int) -> bool:
-    """Whether arrays and objects nest more than ``limit`` levels (walked without recursion)."""
-    todo = [(document, 1)]
-    while todo:
-        value, level = todo.pop()
-        if isinstance(value, dict | list):
-            if level > limit:
-                return True
-            todo.extend((item, level + 1) for item in (value.values() if isinstance(value, dict) else value))
-    return False
 
 
 def strip(value: Any) -> Any:

@@ -34,7 +34,7 @@ from sqlalchemy import String, and_, asc, bindparam, cast, delete, desc, func, o
 import cravat
 from cravat import Result, errors
 from keymanager import policies
-from keymanager.context import KeyManager, parse_time, timestamp, utcnow
+from keymanager.context import KeyManager, nested_deeper_than, parse_time, timestamp, utcnow
 from keymanager.models import Secret, SecretACL, SecretConsumer
 from keymanager.store import has_payload, read_payload, set_payload, store_secret
 
@@ -53,6 +53,8 @@ CTYPES_TO_ENCODINGS: dict[str, list[str] | None] = {
 SECRET_TYPES = ("symmetric", "passphrase", "private", "public", "certificate", "opaque")
 MYSQL_SMALL_INT_MAX = 32767
 DEFAULT_MAX_SECRET_BYTES = 20000
+#: cravat's default max_json_depth, when the API's own is not known.
+DEFAULT_MAX_JSON_DEPTH = 32
 DEFAULT_LIMIT_PAGING, MAX_LIMIT_PAGING = 10, 100
 SORT_KEYS = ("algorithm", "bit_length", "created", "expiration", "mode", "name", "secret_type", "status",
              "updated")
@@ -306,8 +308,11 @@ class SecretsController:
         raw = _raw_body(req, self._body_limit(req))
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise errors.BadRequest("Malformed JSON") from None
+        depth = int(km.settings.get("_max_json_depth") or DEFAULT_MAX_JSON_DEPTH)
+        if nested_deeper_than(data, depth):  # Barbican would recurse into it and answer 500
+            raise errors.BadRequest(f"Malformed JSON: nested deeper than {depth} levels")
         strip_whitespace(data)
         data = validate_new_secret(data, max_secret_bytes=self.max_secret_bytes)
         payload = data.get("payload")

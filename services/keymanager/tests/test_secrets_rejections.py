@@ -108,6 +108,17 @@ def test_create_rejects_malformed_json(km, client):
     expect(km, answer, 400, "Malformed JSON", before)
 
 
+@pytest.mark.parametrize("levels, description", [(40, "Malformed JSON: nested deeper than 16 levels"),
+                                                  (3000, "Malformed JSON")])
+def test_create_rejects_json_nested_too_deep(km, client, levels, description):
+    # 40 levels decode but pass the API's max_json_depth; 3,000 exceed the decoder's recursion limit.
+    # Both were a 500 (RecursionError in the walk or in json.loads) before.
+    before = km.snapshot()
+    body = ('{"name": "x", "payload": ' + "[" * levels + "]" * levels + "}").encode()
+    answer = client.post("/v1/secrets", body=body, headers={"Content-Type": "application/json"})
+    expect(km, answer, 400, description, before)
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", None])
 def test_create_rejects_a_body_that_is_not_json(km, client, content_type):
     before = km.snapshot()
