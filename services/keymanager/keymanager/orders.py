@@ -30,11 +30,10 @@ from cravat import Result, errors
 from keymanager import policies
 from keymanager.context import KeyManager, parse_time, timestamp, utcnow
 from keymanager.models import PENDING, Order
+from keymanager.secrets import SECRET_SCHEMA
 
 ORDERS = cravat.db.Repository(Order, label="Order")
 
-#: Barbican's MYSQL_SMALL_INT_MAX: the largest bit_length a secret (and so an order's meta) may ask.
-SMALL_INT_MAX = 32767
 #: clean_paging_values: the default and the largest page (barbican.conf default_/max_limit_paging).
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100
 
@@ -56,24 +55,8 @@ ORDER_SCHEMA = {
     },
 }
 
-#: NewSecretValidator's schema, which an order's ``meta`` must meet (other keys are allowed and kept).
-SECRET_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "name": {"type": ["string", "null"], "maxLength": 255},
-        "algorithm": {"type": "string", "maxLength": 255},
-        "mode": {"type": "string", "maxLength": 255},
-        "bit_length": {"type": "integer", "minimum": 1, "maximum": SMALL_INT_MAX},
-        "expiration": {"type": "string", "maxLength": 255},
-        "payload": {"type": "string"},
-        "secret_type": {"type": "string", "maxLength": 80,
-                        "enum": ["symmetric", "passphrase", "private", "public", "certificate", "opaque"]},
-        "payload_content_type": {"type": ["string", "null"], "maxLength": 255},
-        "payload_content_encoding": {"type": "string", "maxLength": 255, "enum": ["base64"]},
-        "transport_key_needed": {"type": "string", "enum": ["true", "false"]},
-        "transport_key_id": {"type": "string"},
-    },
-}
+#: NewSecretValidator's schema (keymanager.secrets), which an order's ``meta`` must meet (other keys are
+#: allowed and kept).
 
 class SchemaValidator:
     """A JSON schema checked as Barbican's validators check theirs: jsonschema's best match, Barbican's words.

@@ -33,6 +33,7 @@ from keymanager import policies
 from keymanager.context import KeyManager, nested_deeper_than, utcnow
 from keymanager.models import Secret, SecretACL, SecretMetadatum
 from keymanager.orders import SchemaValidator
+from keymanager.secrets import SECRET_WITH_ACLS
 
 #: NewSecretMetadataValidator's schema (draft-03, as Barbican writes it).
 METADATA_SCHEMA = {
@@ -64,15 +65,11 @@ MAX_LENGTH = 255
 
 
 # PERF: the statements of every request here, built once (SQLAlchemy caches their compiled form); the
-# secret and its ACLs in one query, read as rows (the ORM's identity map is of no use to one request).
+# secret and its ACLs in one query (keymanager.secrets' statement), read as rows (the ORM's identity map
+# is of no use to one request).
 _SECRETS = Secret.__table__
 _ACLS = SecretACL.__table__
 _META = SecretMetadatum.__table__
-_SECRET_WITH_ACLS = (
-    select(_SECRETS, _ACLS.c.operation.label("acl_operation"), _ACLS.c.project_access.label("acl_project_access"),
-           _ACLS.c.users.label("acl_users"))
-    .select_from(_SECRETS.outerjoin(_ACLS, _ACLS.c.secret_id == _SECRETS.c.id))
-    .where(_SECRETS.c.id == bindparam("id")))
 _TOUCH_SECRET = update(_SECRETS).where(_SECRETS.c.id == bindparam("b_id")).values(updated_at=bindparam("b_now"))
 _SELECT_METADATA = select(_META.c.key, _META.c.value).where(_META.c.secret_id == bindparam("id")).order_by(_META.c.key)
 _SELECT_METADATUM = select(_META.c.value).where(_META.c.secret_id == bindparam("id"), _META.c.key == bindparam("key"))
@@ -100,7 +97,7 @@ def find_secret(km: KeyManager, session: Any, req: cravat.Request, secret_id: st
     """
     if not is_uuid4(secret_id):
         raise errors.NotFound("Not Found. Provided secret id is invalid.")
-    rows = session.connection().execute(_SECRET_WITH_ACLS, {"id": secret_id}).all()
+    rows = session.connection().execute(SECRET_WITH_ACLS, {"id": secret_id}).all()
     if not rows or (rows[0].expiration is not None and rows[0].expiration <= utcnow()):
         raise errors.NotFound("Secret not found.")
     acls = [_ACLRow(r.acl_operation, r.acl_project_access, r.acl_users) for r in rows if r.acl_operation]

@@ -82,7 +82,7 @@ _VALIDATOR = jsonschema.validators.validator_for(SECRET_SCHEMA)(SECRET_SCHEMA)
 _SECRETS = Secret.__table__
 _ACLS = SecretACL.__table__
 _CONSUMER_TABLE = SecretConsumer.__table__
-_SECRET_WITH_ACLS = (
+SECRET_WITH_ACLS = (
     select(_SECRETS, _ACLS.c.operation.label("acl_operation"), _ACLS.c.project_access.label("acl_project_access"),
            _ACLS.c.users.label("acl_users"))
     .select_from(_SECRETS.outerjoin(_ACLS, _ACLS.c.secret_id == _SECRETS.c.id))
@@ -471,7 +471,7 @@ class SecretsController:
         """
         if not _is_uuid4(secret_id):
             raise errors.NotFound("Not Found. Provided secret id is invalid.")
-        rows = session.connection().execute(_SECRET_WITH_ACLS, {"id": secret_id}).all()
+        rows = session.connection().execute(SECRET_WITH_ACLS, {"id": secret_id}).all()
         if not rows:
             raise errors.NotFound("Secret not found.")
         secret = rows[0]
