@@ -55,8 +55,35 @@ def init_application(env_var: str, default: str, name: str = "main",
     except PasteLoadError as exc:
         chosen = f"${env_var}" if env.get(env_var, "").strip() else f"default; ${env_var} is not set"
         raise PasteLoadError(exc.file, exc.section, f"{exc.reason} (file: {chosen})") from exc
-    start_all(lifecycles)
+    if not _start_in_each_uwsgi_worker(lifecycles):
+        start_all(lifecycles)
     atexit.register(stop_all, lifecycles)
     guarded = ServingGuard(app, guard)
     guarded.lifecycles = lifecycles
     return guarded
+
+
+def _start_in_each_uwsgi_worker(lifecycles: list) -> bool:
+    """Under uWSGI's master without ``--lazy-apps``, start the hooks after each worker's fork; True if so.
+
+    There the app is loaded once in the master, which then forks its workers. Threads a start-up hook
+    began (a task worker, a policy watcher) would run in the master only, and a fork taken while one
+    of them holds the GIL leaves the worker deadlocked before its first request. uWSGI calls
+    ``uwsgi.post_fork_hook`` in every worker it forks; an earlier hook is chained, not replaced.
+    """
+    try:
+        import uwsgi  # exists only inside a uWSGI process
+    except ImportError:
+        return False
+    options = getattr(uwsgi, "opt", {})
+    if not options.get("master") or options.get("lazy-apps") or options.get("lazy"):
+        return False  # the app is loaded in the worker itself: start here
+    earlier = getattr(uwsgi, "post_fork_hook", None)
+
+    def start_after_fork() -> None:
+        if earlier is not None:
+            earlier()
+        start_all(lifecycles)
+
+    uwsgi.post_fork_hook = start_after_fork
+    return True
