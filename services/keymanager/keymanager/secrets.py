@@ -541,31 +541,23 @@ def _page_href(base: str, offset: int, limit: int, query_string: str) -> str:
     return f"{href}&{query_string}" if query_string else href
 
 
+#: Barbican's _is_valid_date_filter: each operator, and the operators it may not stand beside.
+_DATE_EXCLUSIONS = {"gt": ("gt", "gte"), "gte": ("gt", "gte", "eq"), "lt": ("lt", "lte"),
+                    "lte": ("lt", "lte", "eq"), "eq": ("eq", "gte", "lte")}
+
+
 def _valid_date_filter(date_filter: str) -> bool:
     """Barbican's _is_valid_date_filter: gt/gte/lt/lte/eq, each at most once, no contradictory pair."""
-    seen: dict[str, datetime.datetime] = {}
+    seen: set[str] = set()
     try:
         for item in date_filter.split(","):
-            if item.startswith("gt:"):
-                if "gt" in seen or "gte" in seen:
-                    return False
-                seen["gt"] = parse_time(item[3:])
-            elif item.startswith("gte:"):
-                if "gt" in seen or "gte" in seen or "eq" in seen:
-                    return False
-                seen["gte"] = parse_time(item[4:])
-            elif item.startswith("lt:"):
-                if "lt" in seen or "lte" in seen:
-                    return False
-                seen["lt"] = parse_time(item[3:])
-            elif item.startswith("lte:"):
-                if "lt" in seen or "lte" in seen or "eq" in seen:
-                    return False
-                seen["lte"] = parse_time(item[4:])
-            elif "eq" in seen or "gte" in seen or "lte" in seen:
+            operator, colon, moment = item.partition(":")
+            if not colon or operator not in _DATE_EXCLUSIONS or operator == "eq":
+                operator, moment = "eq", item  # a bare time (its own colons are not an operator's)
+            if seen.intersection(_DATE_EXCLUSIONS[operator]):
                 return False
-            else:
-                seen["eq"] = parse_time(item)
+            parse_time(moment)
+            seen.add(operator)
     except ValueError:
         return False
     return True
