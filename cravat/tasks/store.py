@@ -51,7 +51,24 @@ def owner_is_dead(owner: str | None) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return _is_zombie(int(pid_text))
+
+
+def _is_zombie(pid: int) -> bool:
+    """A process killed but not yet reaped (its parent died too, and whoever inherits it has not waited)."""
+    try:
+        stat = open(f"/proc/{pid}/stat", "rb").read()  # noqa: SIM115 - one read
+    except OSError:
+        return False
+    # "pid (comm) S ...": the state follows the last ")", as comm may hold anything.
+    return stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3] in (b"Z", b"X")
+
+
+#: PERF: one statement, built once: each insert only binds its values (no statement built and keyed per task).
+_INSERT = insert(tasks).values(
+    id=bindparam("task_id"), name=bindparam("name"), entity=bindparam("entity"), arguments=bindparam("arguments"),
+    state=PENDING, attempts=0, max_attempts=bindparam("max_attempts"),
+    run_after=db_now() + bindparam("delay", type_=Float()), request_id=bindparam("request_id"), created_at=db_now())
 
 
 def insert_row(conn: Any, *, task_id: str, name: str, entity: str, arguments: str, max_attempts: int,

@@ -188,3 +188,29 @@ def test_a_worker_thread_claims_at_most_claim_batch_tasks(service):
     assert worker._batch() == 3
     assert len(claim_and_run_many(s.tasks, "host:1:a", 30, limit=worker._batch())) == 3
     assert sorted(s.get(o)["status"] for o in orders) == ["ACTIVE"] * 3 + ["PENDING"] * 2
+
+
+def test_a_killed_process_not_yet_reaped_is_a_dead_lease_owner():
+    # A worker killed with its pool: the child's lease must be freed even while nobody has reaped the child
+    # (the zombie still answers kill(pid, 0)); this was a redelivered task skipped as "held by a live worker".
+    import os
+    import subprocess
+    import time
+
+    from cravat.tasks import store
+
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        owner = f"{store.HOST}:{child.pid}:abcd1234"
+        assert not store.owner_is_dead(owner)
+        child.kill()
+        deadline = time.monotonic() + 10
+        while open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child never became a zombie"
+            time.sleep(0.01)
+        assert os.path.exists(f"/proc/{child.pid}")  # not reaped: kill(pid, 0) still succeeds
+        assert store.owner_is_dead(owner)
+    finally:
+        child.kill()
+        child.wait()
+    assert store.owner_is_dead(owner)
