@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from cravat.api.compiler import Compiled
 from cravat.api.encoding import encode
 from cravat.api.errorhandlers import ErrorHandlers
+from cravat.http.after_answer import ENV_AFTER_ANSWER, AnswerThenHooks
 from cravat.http.errors import BadRequest, HTTPError, MethodNotAllowed, NotFound
 from cravat.http.request import Request, Site, wsgi_text
 from cravat.http.request_id import ENV_REQUEST_ID, RequestIds
@@ -58,7 +59,9 @@ class Dispatcher:
             headers.extend(self._negotiator.headers(version))
         start_response(status, headers)
         # HEAD answers GET's headers, Content-Length included, without the body.
-        return [payload] if environ["REQUEST_METHOD"] != "HEAD" else []
+        body = [payload] if environ["REQUEST_METHOD"] != "HEAD" else []
+        hooks = environ.pop(ENV_AFTER_ANSWER, None)
+        return body if hooks is None else AnswerThenHooks(body, hooks)
 
     def _miss(self, route: Route | None, environ: Environ) -> Exception:
         path = environ.get("PATH_INFO") or "/"

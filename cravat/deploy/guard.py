@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from cravat.http.after_answer import ThenClose
 from cravat.http.errors import BadRequest, HTTPError, InternalServerError, LengthRequired, RequestEntityTooLarge
 from cravat.http.faults import STYLES, FaultRenderer
 from cravat.http.framing import bad_value_char
@@ -204,12 +205,22 @@ class ServingGuard:
         with self.admission:
             # The app's answer is consumed inside the slot, so a slot is held for all of the app's work.
             result = self._call_app(environ, start_response)
+            close = getattr(result, "close", None)
             try:
-                return list(result)
-            finally:
-                close = getattr(result, "close", None)
+                chunks = list(result)
+            except BaseException:
                 if close is not None:
                     close()
+                raise
+        if close is None:
+            return chunks
+        # Its close() (an after-answer hook's work) runs once the answer is sent, in a slot of its own.
+        return ThenClose(chunks, lambda: self._close_in_slot(close))
+
+    def _close_in_slot(self, close: Any) -> None:
+        assert self.admission is not None
+        with self.admission:
+            close()
 
     def _call_app(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from webob.request import BaseRequest
 
+from cravat.http.after_answer import add_hook
 from cravat.types import OperationInfo, URLs
 
 
@@ -57,7 +59,9 @@ class Request(BaseRequest):
     - ``media_type``: the media type the answer will have, chosen from ``Accept`` among what the
       operation produces;
     - ``authorize(target)``: the operation's policy rule checked by the handler, against what it
-      loaded (``@cravat.rule(name, in_handler=True)``).
+      loaded (``@cravat.rule(name, in_handler=True)``);
+    - ``after_answer(hook)``: ``hook()`` runs on this thread once the answer is sent
+      (:mod:`cravat.http.after_answer`).
     """
 
     def __init__(self, environ: dict[str, Any], *, path_params: dict[str, Any], request_id: str,
@@ -135,6 +139,10 @@ class Request(BaseRequest):
                                "@cravat.rule(..., in_handler=True)")
         check(self, target, rule)
         self.__dict__["authorized"] = True
+
+    def after_answer(self, hook: Callable[[], object]) -> None:
+        """Run ``hook()`` once the answer has been sent (the server closes it): work the client need not wait for."""
+        add_hook(self.environ, hook)
 
     @property
     def context(self) -> Any:

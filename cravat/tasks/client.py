@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from cravat.db.engine import after_commit, transaction_info
 from cravat.tasks import store
+from cravat.tasks.task import Task, TaskRun
 
 if TYPE_CHECKING:  # the service module imports this one; the type only names it
     from cravat.tasks.service import Tasks
@@ -41,12 +43,18 @@ class EnqueueError(ValueError):
 
 
 class TaskClient:
-    """Enqueues tasks in ``session``'s transaction. The request's is the ``tasks`` resource."""
+    """Enqueues tasks in ``session``'s transaction. The request's is the ``tasks`` resource.
 
-    def __init__(self, tasks: Tasks, session: Session, request_id: str | None = None) -> None:
+    ``after_answer``: the request's ``req.after_answer``: a short task it enqueues on the embedded
+    transport is run by the request's thread once its answer is sent (``TaskSettings.after_answer``).
+    """
+
+    def __init__(self, tasks: Tasks, session: Session, request_id: str | None = None,
+                 after_answer: Callable[[Callable[[], object]], None] | None = None) -> None:
         self._tasks = tasks
         self.session = session
         self.request_id = request_id
+        self._after_answer = after_answer
 
     def enqueue(self, name: str, entity_id: Any, arguments: Mapping[str, Any] | None = None, *,
                 delay: float = 0.0) -> str:
@@ -55,22 +63,60 @@ class TaskClient:
         if task is None:
             known = ", ".join(sorted(self._tasks.registry)) or "none"
             raise EnqueueError(f"no task is named {name!r} (registered: {known})")
-        encoded = _encode(name, dict(arguments or {}))
+        arguments = dict(arguments or {})
+        encoded = _encode(name, arguments)
         task_id = str(uuid.uuid4())
-        store.insert_row(self.session, task_id=task_id, name=name, entity=str(entity_id), arguments=encoded,
-                         max_attempts=task.max_attempts, request_id=self.request_id, delay=delay)
+        entity = str(entity_id)
+        settings = self._tasks.settings
+        # The request's own thread runs it after the answer: the workers wait out a grace before they may.
+        run = None
+        if self._after_answer is not None and not delay and self._tasks.runs_after_answer:
+            run = TaskRun(id=task_id, name=name, entity_id=entity, arguments=arguments, attempt=1,
+                          max_attempts=task.max_attempts, request_id=self.request_id, owner="")
+        now = run is not None and task.is_short(run)
+        store.insert_row(self.session, task_id=task_id, name=name, entity=entity, arguments=encoded,
+                         max_attempts=task.max_attempts, request_id=self.request_id,
+                         delay=settings.after_answer_grace if now else delay)
         scoped = transaction_info(self.session)
         enqueued = scoped.get(_ENQUEUED)
         if enqueued is None:
-            enqueued = scoped[_ENQUEUED] = []
-            tasks = self._tasks
-            after_commit(self.session, lambda: tasks.announce(enqueued))
-            if self._tasks.database.dialect == "postgresql" and self._tasks.transport == "embedded":
+            enqueued = scoped[_ENQUEUED] = _Enqueued()
+            tasks, after_answer = self._tasks, self._after_answer
+            after_commit(self.session, lambda: tasks.announce(enqueued.later, enqueued.now, after_answer))
+        if now:
+            enqueued.now.append((run, _saved_entity(self.session, task, entity_id)))
+        else:
+            enqueued.later.append(task_id)
+            if (not enqueued.notified and self._tasks.database.dialect == "postgresql"
+                    and self._tasks.transport == "embedded"):
                 # Delivered when (and only if) the transaction commits: wakes `cravat worker` processes.
                 # (Celery's workers are woken by the broker: the relay publishes after the commit.)
                 self.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-        enqueued.append(task_id)
+                enqueued.notified = True
         return task_id
+
+
+class _Enqueued:
+    """What one transaction enqueued: ids for the workers (``later``); for the request's thread (``now``),
+    each task's run and entity."""
+
+    __slots__ = ("later", "now", "notified")
+
+    def __init__(self) -> None:
+        self.later: list[str] = []
+        self.now: list[tuple[TaskRun, Any]] = []
+        self.notified = False
+
+
+def _saved_entity(session: Session, task: Task, entity_id: Any) -> Any:
+    """The entity the request holds in its session, which the task's ``retrieve`` would read; else None.
+
+    PERF: the request that saved the entity runs its task after the answer
+    without reading it again (sessions keep what they committed).
+    """
+    if task.repository is None or type(task).retrieve is not Task.retrieve:
+        return None
+    return session.identity_map.get(identity_key(task.repository.model, entity_id))
 
 
 def _encode(name: str, arguments: dict[str, Any]) -> str:

@@ -194,6 +194,48 @@ def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
     return claim_and_run(tasks, owner, tasks.settings.lease, task_id=task_id, failure=failure)
 
 
+def run_after_answer(tasks: Tasks, owner: str, run: TaskRun, entity: Any = None) -> Outcome | None:
+    """Run the short task ``run`` that this process's request enqueued, once the request has answered.
+
+    The request inserted the row pending but not due for a grace period,
+    so no worker claims it meanwhile, and knows what the row holds
+    (``run``) and, often, its entity (``entity``: the instance the request
+    saved; None: it is read here). The task is run with no transaction
+    open, then ended in ONE write transaction fenced on the row still
+    being pending (:func:`store.finish_pending`): no claim, no lease. A
+    process killed before that commit leaves the row pending, and the
+    workers take it when the grace ends. A task that raises, or whose end
+    cannot be written, is made due and recorded the regular way
+    (:func:`claim_and_run`, with what it raised: it is not run again),
+    which counts the attempt. None: the database is away (the workers run
+    it when it returns).
+    """
+    run.owner = owner
+    task = tasks.registry[run.name]
+    started = _started(run)
+    try:
+        if entity is None:
+            with tasks.database.transaction() as session:
+                entity = task.retrieve(session, run)
+        result = task.process(entity, run)
+        with tasks.database.transaction(write=True) as session:
+            if not store.finish_pending(session.connection(), owner, run.id):
+                session.rollback()
+                return _ended(run, started, Outcome(SKIPPED_OUTCOME))  # a worker has it, or it is gone
+            run.tasks = TaskClient(tasks, session, run.request_id)
+            task.handle_success(session, _attached(session, task, run, entity), result, run)
+            session.flush()
+            faults.point("worker-before-commit")
+    except Exception as exc:
+        if is_unavailable(exc):
+            LOG.warning("task %s %s: the database is away; the workers run it when it returns", run.name, run.id)
+            return None
+        with tasks.database.connection(write=True) as conn:
+            store.make_due(conn, run.id)
+        return claim_and_run(tasks, owner, tasks.settings.lease, task_id=run.id, failure=exc)
+    return _ended(run, started, Outcome(DONE_OUTCOME))
+
+
 def run_claimed(tasks: Tasks, row: Any, owner: str) -> Outcome:
     """Run the task in ``row`` (claimed by ``owner``) and record its end; returns how it ended."""
     return _logged(tasks, _run_of(row, owner), _UNREAD)

@@ -30,7 +30,7 @@ from cravat.http import errors
 from cravat.tasks import faults, store
 from cravat.tasks.client import EnqueueError, TaskClient
 from cravat.tasks.relay import Relay
-from cravat.tasks.runner import SKIPPED_OUTCOME, claim_and_run, run_short
+from cravat.tasks.runner import SKIPPED_OUTCOME, claim_and_run, run_after_answer, run_short
 from cravat.tasks.table import MIGRATIONS, TABLE
 from cravat.tasks.task import Task
 from cravat.tasks.worker import Worker
@@ -64,6 +64,12 @@ class TaskSettings:
     sweep_after: float = 60.0
     #: Celery worker processes per ``cravat worker``.
     concurrency: int = 2
+    #: Embedded, in an API process that runs tasks (``threads`` > 0): a ``short`` task enqueued by a request
+    #: is run by that request's thread once its answer is sent, instead of by a worker thread (one
+    #: transaction: no claim, no wake-up); the workers take it over if it has not ended within
+    #: ``after_answer_grace`` seconds (the server did not close the answer, or the process died).
+    after_answer: bool = True
+    after_answer_grace: float = 1.0
     #: Tasks an embedded worker thread claims at once when every registered task is ``short``: a backlog
     #: costs two commits per batch, not per task (1: one at a time, always).
     claim_batch: int = 8
@@ -71,7 +77,7 @@ class TaskSettings:
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:
             raise ValueError(f"task transport {self.transport!r} is not one of {', '.join(TRANSPORTS)}")
-        for name in ("poll", "lease", "broker_timeout", "sweep_after"):
+        for name in ("poll", "lease", "broker_timeout", "sweep_after", "after_answer_grace"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"task setting {name} must be positive, not {getattr(self, name)}")
         if self.threads < 0 or self.concurrency < 1 or self.delivery_limit < 1 or self.claim_batch < 1:
@@ -147,13 +153,34 @@ class Tasks:
             self._relay.stop()
             self._relay = None
 
-    def announce(self, task_ids: list[str]) -> None:
-        """After a commit that enqueued ``task_ids``: wake this process's workers, or publish them now."""
+    @property
+    def runs_after_answer(self) -> bool:
+        """Do requests run their short tasks after their answers (embedded, ``after_answer``, ``threads``)?"""
+        return self.transport == "embedded" and self.settings.after_answer and self.settings.threads > 0
+
+    def announce(self, task_ids: list[str], after_answer_runs: list[tuple[Any, Any]] = (),  # type: ignore[assignment]
+                 after_answer: Any = None) -> None:
+        """After a commit that enqueued ``task_ids``: wake this process's workers, or publish them now.
+
+        ``after_answer_runs``: the short tasks the request runs itself (:meth:`run_after_answer`), handed
+        to ``after_answer`` (its ``req.after_answer``).
+        """
         faults.point("api-after-commit")
-        if self._worker is not None:
-            self._worker.wake()
-        if self._relay is not None:
-            self._relay.announce(task_ids)
+        if task_ids:
+            if self._worker is not None:
+                self._worker.wake()
+            if self._relay is not None:
+                self._relay.announce(task_ids)
+        if after_answer_runs:
+            runs = list(after_answer_runs)
+            after_answer(lambda: self.run_after_answer(runs))
+
+    def run_after_answer(self, runs: list[tuple[Any, Any]]) -> None:
+        """Run the short tasks a request of this process enqueued, its answer sent (the request's thread):
+        ``runs`` is (TaskRun, the entity or None) for each."""
+        owner = self._owner()
+        for run, entity in runs:
+            run_after_answer(self, owner, run, entity)
 
     def announce_later(self, delay: float) -> None:
         """A retry comes due in ``delay`` s: wake a worker then (the relay's poll publishes it)."""
@@ -273,7 +300,7 @@ class TasksResource:
     @contextlib.contextmanager
     def _open(self, req: Any) -> Iterator[TaskClient]:
         with request_transaction(req, self.database) as session:
-            yield TaskClient(self.tasks, session, req.request_id)
+            yield TaskClient(self.tasks, session, req.request_id, req.after_answer)
 
 
 def _enqueue_failed(req: Any, exc: EnqueueError) -> errors.HTTPError:

@@ -16,6 +16,7 @@ Configured from the environment (so ``cravat worker`` and the server build the s
     TASKAPP_THREADS        worker threads in the API process (embedded)
     TASKAPP_QUEUE          the RabbitMQ queue (celery)
     TASKAPP_BROKER_URL     amqp://...
+    TASKAPP_AFTER_ANSWER   1 or 0: requests run their short tasks once answered (embedded)
 
     python -m tests.functional.taskapp PORT     # start the lifecycle, serve on 127.0.0.1:PORT
 """
@@ -180,7 +181,8 @@ def settings_from_env() -> dict[str, Any]:
                             ("sweep_after", "TASKAPP_SWEEP_AFTER", float), ("poll", "TASKAPP_POLL", float),
                             ("relay_grace", "TASKAPP_RELAY_GRACE", float),
                             ("concurrency", "TASKAPP_CONCURRENCY", int),
-                            ("claim_batch", "TASKAPP_CLAIM_BATCH", int)):
+                            ("claim_batch", "TASKAPP_CLAIM_BATCH", int),
+                            ("after_answer", "TASKAPP_AFTER_ANSWER", lambda text: text == "1")):
         if env.get(key):
             settings[name] = kind(env[key])
     return settings
