@@ -77,6 +77,10 @@ class ProcessTypeOrder(cravat.tasks.Task):
     def __init__(self, km: KeyManager) -> None:
         self.km = km
 
+    def is_short(self, run: cravat.tasks.TaskRun) -> bool:
+        """A symmetric key is a moment's work (its request runs it after answering); a key pair is not."""
+        return run.arguments.get("type") == "key"
+
     def process(self, order: Order, run: cravat.tasks.TaskRun) -> Any:
         meta = order.meta or {}
         algorithm, bit_length, mode = meta.get("algorithm"), meta.get("bit_length"), meta.get("mode")

@@ -271,7 +271,7 @@ class OrdersController:
         now = utcnow()
         order = ORDERS.create(session, id=self.km.new_id(), project_id=project_id, creator_id=self.km.user_of(req),
                               type=order_type, meta=meta, status=PENDING, created_at=now, updated_at=now)
-        tasks.enqueue(self.task_name, order.id)
+        tasks.enqueue(self.task_name, order.id, {"type": order_type})
         ref = self.km.order_ref(req, order.id)
         return Result({"order_ref": ref}, status=202, headers={"Location": ref})
 
