@@ -97,6 +97,8 @@ _CONSUMERS = (select(_CONSUMER_TABLE.c.secret_id, _CONSUMER_TABLE.c.service, _CO
 
 _UNEXPIRED = or_(_SECRETS.c.expiration.is_(None), _SECRETS.c.expiration > bindparam("now"))
 _OF_PROJECT = and_(_UNEXPIRED, _SECRETS.c.project_id == bindparam("project"))
+#: The query parameters that filter a listing (besides ``name``, ``bits``, ``sort`` and ``acl_only``).
+_FILTERS = ("alg", "mode", "secret_type", "created", "updated", "expiration")
 _COUNT_PROJECT = select(func.count()).select_from(_SECRETS).where(_OF_PROJECT)
 # PERF: the total is its own COUNT, not COUNT(*) OVER () on the page: the window makes SQLite read and sort
 # every row of the project (payloads included) for a page of ten, 25 times the two queries at 2,400 secrets.
@@ -354,39 +356,18 @@ class SecretsController:
         offset, limit = _paging(params.get("offset"), params.get("limit"))
 
         now = utcnow()
-        conditions = [or_(_SECRETS.c.expiration.is_(None), _SECRETS.c.expiration > now)]
-        if name:
-            conditions.append(_SECRETS.c.name.like(name))
-        if params.get("alg"):
-            conditions.append(_SECRETS.c.algorithm.like(params["alg"]))
-        if params.get("mode"):
-            conditions.append(_SECRETS.c.mode.like(params["mode"]))
-        if bits > 0:
-            conditions.append(_SECRETS.c.bit_length == bits)
-        if params.get("secret_type"):
-            conditions.append(_SECRETS.c.secret_type == params["secret_type"])
-        for date_filter, column in (("created", _SECRETS.c.created_at), ("updated", _SECRETS.c.updated_at),
-                                    ("expiration", _SECRETS.c.expiration)):
-            if params.get(date_filter):
-                conditions.extend(_date_conditions(column, params[date_filter]))
         user_id = km.user_of(req)
-        project_filter = None
         acl_only = params.get("acl_only")
-        if acl_only and acl_only.lower() == "true" and user_id:
-            conditions.append(_SECRETS.c.id.in_(_acl_secret_ids(session, user_id)))
-        else:
-            conditions.append(project_filter := _SECRETS.c.project_id == project_id)
+        acl_only = bool(acl_only and acl_only.lower() == "true" and user_id)
         connection = session.connection()
-        if len(conditions) == 2 and not sort and conditions[1] is project_filter:
-            # PERF: the usual listing (no filter, no sort) runs statements built once.
+        if not (name or bits > 0 or sort or acl_only or any(params.get(key) for key in _FILTERS)):
+            # PERF: the usual listing (no filter, no sort) runs statements built once, and builds no conditions.
             values = {"now": now, "project": project_id, "limit": limit, "offset": offset}
             total = connection.execute(_COUNT_PROJECT, values).scalar()
             secrets = connection.execute(_PAGE_PROJECT, values).all()
         else:
-            where = and_(*conditions)
-            total = connection.execute(select(func.count()).select_from(_SECRETS).where(where)).scalar()
-            query = select(*_LISTED).where(where).order_by(*_ordering(sort)).limit(limit).offset(offset)
-            secrets = connection.execute(query).all()
+            total, secrets = self._filtered(session, params, name, bits, sort, acl_only, user_id, project_id, now,
+                                            offset, limit)
         if not secrets:
             return {"secrets": [], "total": total}
         consumers = _consumers_of(session, [s.id for s in secrets]) if _version_at_least(req, "1.1") else None
@@ -499,6 +480,35 @@ class SecretsController:
         else:
             raise errors.BadRequest(issue(operation, f"content-type of '{wanted}' not supported"))
         return Result(data, content_type=content_type)
+
+    @staticmethod
+    def _filtered(session: Any, params: Any, name: str, bits: int, sort: str | None, acl_only: bool,
+                  user_id: str | None, project_id: str, now: Any, offset: int, limit: int) -> tuple[int, list[Any]]:
+        """The total and the page of a listing with filters, a sort or ``acl_only``: statements built per call."""
+        conditions = [or_(_SECRETS.c.expiration.is_(None), _SECRETS.c.expiration > now)]
+        if name:
+            conditions.append(_SECRETS.c.name.like(name))
+        if params.get("alg"):
+            conditions.append(_SECRETS.c.algorithm.like(params["alg"]))
+        if params.get("mode"):
+            conditions.append(_SECRETS.c.mode.like(params["mode"]))
+        if bits > 0:
+            conditions.append(_SECRETS.c.bit_length == bits)
+        if params.get("secret_type"):
+            conditions.append(_SECRETS.c.secret_type == params["secret_type"])
+        for date_filter, column in (("created", _SECRETS.c.created_at), ("updated", _SECRETS.c.updated_at),
+                                    ("expiration", _SECRETS.c.expiration)):
+            if params.get(date_filter):
+                conditions.extend(_date_conditions(column, params[date_filter]))
+        if acl_only:
+            conditions.append(_SECRETS.c.id.in_(_acl_secret_ids(session, user_id)))
+        else:
+            conditions.append(_SECRETS.c.project_id == project_id)
+        where = and_(*conditions)
+        connection = session.connection()
+        total = connection.execute(select(func.count()).select_from(_SECRETS).where(where)).scalar()
+        query = select(*_LISTED).where(where).order_by(*_ordering(sort)).limit(limit).offset(offset)
+        return total, connection.execute(query).all()
 
     def _view(self, req: cravat.Request, secret: Any, consumers: dict[str, list[dict[str, str]]] | None,
               base: str | None = None) -> dict[str, Any]:
