@@ -54,10 +54,12 @@ class AnswerThenHooks:
         self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._chunks)
+        # A HEAD answer has no chunk; one empty chunk makes uWSGI send the headers before it closes the
+        # answer (with none, it sends them after close(), so after the hooks).
+        return iter(self._chunks or (b"",))
 
     def __len__(self) -> int:  # PEP 3333: a server may take a one-chunk answer's length from it
-        return len(self._chunks)
+        return len(self._chunks) or 1
 
     def close(self) -> None:
         if self._closed:
