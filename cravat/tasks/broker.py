@@ -85,12 +85,13 @@ def celery_app(tasks: Tasks) -> Celery:
     )
 
     @app.task(name=RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True, bind=True)
-    def run(self: Any, task_id: str) -> str:
+    def run(self: Any, task_ids: str | list[str]) -> str:
         delivery = self.request.delivery_info or {}
-        # A message delivered again may have killed the child that had it: its attempt is counted this time.
-        outcome = tasks.run_one(task_id, redelivered=bool(delivery.get("redelivered")))
+        # A message delivered again may have killed the child that had it: its attempts are counted this time.
+        redelivered = bool(delivery.get("redelivered"))
+        outcomes = tasks.run_many([task_ids] if isinstance(task_ids, str) else list(task_ids), redelivered=redelivered)
         faults.point("worker-after-commit")
-        return outcome
+        return outcomes[0] if len(outcomes) == 1 else ",".join(outcomes)
 
     def forked(**kwargs: Any) -> None:
         tasks.database.after_fork()
@@ -130,12 +131,19 @@ class Publisher:
     acknowledges a batch with one ``basic.ack multiple``): PERF: a backlog
     costs one round trip per batch, not one per message. What it returns was
     confirmed; anything else was not, and is published again later.
+
+    PERF: ids that come together share a message, up to ``per_message`` of
+    them (``cravat.run([id, ...])``): under load the broker, the pool and
+    the acknowledgements cost one message per group, not one per task. A
+    message is acknowledged once every task in it has ended; one delivered
+    again runs only those not done (the wrapper skips the rest).
     """
 
-    def __init__(self, app: Celery, queue: str, delivery_limit: int) -> None:
+    def __init__(self, app: Celery, queue: str, delivery_limit: int, per_message: int = 1) -> None:
         self.app = app
         self.queue = queue
         self.delivery_limit = delivery_limit
+        self.per_message = max(1, per_message)
         self._producer: Any = None
         self._connection: Any = None
         self._declared = False
@@ -154,23 +162,25 @@ class Publisher:
         if not task_ids:
             return []
         producer = self._ready()
-        tags: list[tuple[int, str]] = []
+        tags: list[tuple[int, list[str]]] = []
+        size = self.per_message
         try:
-            for task_id in task_ids:
-                self.app.send_task(RUN, args=[task_id], queue=self.queue, routing_key=self.queue,
-                                   producer=producer, retry=False)
+            for at in range(0, len(task_ids), size):
+                group = task_ids[at:at + size]
+                self.app.send_task(RUN, args=[group[0] if len(group) == 1 else group], queue=self.queue,
+                                   routing_key=self.queue, producer=producer, retry=False)
                 self._sent += 1
-                tags.append((self._sent, task_id))
+                tags.append((self._sent, group))
             self._wait(tags[-1][0])
         except Exception as exc:
-            confirmed = [task_id for tag, task_id in tags if self._is_confirmed(tag)]
+            confirmed = [task_id for tag, group in tags if self._is_confirmed(tag) for task_id in group]
             self.close()
             if not confirmed:
                 raise
             LOG.warning("publish: %d of %d task(s) confirmed before %s", len(confirmed), len(task_ids), exc)
             return confirmed
         if self._nacked:
-            confirmed = [task_id for tag, task_id in tags if self._is_confirmed(tag)]
+            confirmed = [task_id for tag, group in tags if self._is_confirmed(tag) for task_id in group]
             self.close()  # a nack: the broker could not take them; a new channel next time
             return confirmed
         self._confirmed = {t for t in self._confirmed if t > self._acked}

@@ -49,13 +49,16 @@ class Relay:
     """Publishes ``tasks``'s outbox with ``publish(task_id)`` (which raises if the broker did not confirm)."""
 
     def __init__(self, tasks: Tasks, publish: Callable[[str], None], *, poll: float, grace: float,
-                 sweep_after: float, backlog: Callable[[], int] | None = None, name: str = "cravat-relay") -> None:
+                 sweep_after: float, backlog: Callable[[], int] | None = None, linger: float = 0.0,
+                 name: str = "cravat-relay") -> None:
         self.tasks = tasks
         self.publish = publish
         self.backlog = backlog  # messages waiting in the broker's queue
         self.poll = poll
         self.grace = grace
         self.sweep_after = sweep_after
+        self.linger = linger  # seconds to wait, after an announcement, for others to publish with it
+        self._last_announced = 0.0
         self.name = name
         self._announced: queue.SimpleQueue[tuple[float, list[str]]] = queue.SimpleQueue()
         self._stopping = threading.Event()
@@ -115,9 +118,22 @@ class Relay:
         except queue.Empty:
             return time.monotonic(), []
         ids = list(ids)
+        # Linger only under load: when announcements come closer together than twice the linger. Alone, a
+        # task is published at once.
+        now = time.monotonic()
+        busy, self._last_announced = now - self._last_announced < 2 * self.linger, now
+        until = now + (self.linger if busy else 0.0)
         while len(ids) < 10 * BATCH:
             try:
                 ids.extend(self._announced.get_nowait()[1])
+                continue
+            except queue.Empty:
+                pass
+            left = until - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                ids.extend(self._announced.get(timeout=left)[1])
             except queue.Empty:
                 break
         return since, ids

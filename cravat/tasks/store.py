@@ -130,6 +130,15 @@ _FINISH_PENDING = (update(tasks).where(tasks.c.id == bindparam("task_id"), tasks
                            started_at=db_now(), finished_at=db_now()))
 
 
+def claim_finished_many(conn: Connection, owner: str, task_ids: Sequence[str]) -> list[Row[Any]]:
+    """:func:`claim_finished` for several tasks at once: the rows of those that were due (now done)."""
+    stmt = (update(tasks).where(tasks.c.id.in_(task_ids), _due)
+            .values(state=DONE, lease_owner=owner, lease_expires=None, attempts=tasks.c.attempts + 1,
+                    started_at=db_now(), finished_at=db_now())
+            .returning(*tasks.c))
+    return list(conn.execute(stmt))
+
+
 def finish_pending(conn: Connection, owner: str, task_id: str) -> bool:
     """Mark the task ``task_id`` done if it is still pending (due or not), in the caller's transaction.
 

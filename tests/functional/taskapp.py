@@ -182,7 +182,9 @@ def settings_from_env() -> dict[str, Any]:
                             ("relay_grace", "TASKAPP_RELAY_GRACE", float),
                             ("concurrency", "TASKAPP_CONCURRENCY", int),
                             ("claim_batch", "TASKAPP_CLAIM_BATCH", int),
-                            ("after_answer", "TASKAPP_AFTER_ANSWER", lambda text: text == "1")):
+                            ("after_answer", "TASKAPP_AFTER_ANSWER", lambda text: text == "1"),
+                            ("per_message", "TASKAPP_PER_MESSAGE", int),
+                            ("relay_linger", "TASKAPP_RELAY_LINGER", float)):
         if env.get(key):
             settings[name] = kind(env[key])
     return settings

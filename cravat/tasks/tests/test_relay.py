@@ -1,7 +1,9 @@
 """The relay and its sweeper against the real RabbitMQ and PostgreSQL: what the broker lost is published again,
 what waits in its queue is not."""
 
+import json
 import os
+import threading
 import time
 import uuid
 
@@ -74,3 +76,38 @@ def test_the_sweeper_publishes_again_what_the_broker_lost_not_what_waits_in_its_
     assert published_at(tasks, task_id) is None
     assert relay.relay(None) == 1  # the scan publishes it again
     assert publisher.backlog() == 1
+
+
+def queued_bodies(tasks, queue):
+    """The task ids of each message in the queue, taken off it (the Celery message's first argument)."""
+    bodies = []
+    with tasks.celery().connection_for_write() as connection:
+        channel = connection.default_channel
+        while (message := channel.basic_get(queue, no_ack=True)) is not None:
+            args = json.loads(message.body)[0]  # Celery's protocol 2: [args, kwargs, embed]
+            bodies.append(args[0])
+    return bodies
+
+
+def test_ids_published_together_share_messages_up_to_per_message(outbox):
+    tasks, _ = outbox
+    publisher = Publisher(tasks.celery(), outbox[1].queue, 10, per_message=3)
+    try:
+        ids = [enqueue(tasks) for _ in range(7)]
+        assert publisher.publish_many(ids) == ids
+        # Three messages: two of three ids, then one of the one left, as a plain id (a lone task's message).
+        assert queued_bodies(tasks, publisher.queue) == [ids[0:3], ids[3:6], ids[6]]
+    finally:
+        publisher.close()
+
+
+def test_the_relay_lingers_only_when_announcements_come_close_together(outbox):
+    tasks, publisher = outbox
+    relay = Relay(tasks, publisher, poll=60, grace=60, sweep_after=60, linger=0.2)
+    relay.announce(["a"])
+    started = time.monotonic()
+    assert relay._drain(1)[1] == ["a"]  # the first one alone: published at once
+    assert time.monotonic() - started < 0.2
+    relay.announce(["b"])  # a second close behind the first: the relay waits for a third to join it
+    threading.Timer(0.05, relay.announce, (["c"],)).start()
+    assert relay._drain(1)[1] == ["b", "c"]

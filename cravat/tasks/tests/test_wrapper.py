@@ -89,3 +89,32 @@ def test_a_short_task_retried_goes_back_to_pending_with_its_attempt_counted(task
     assert tasks.run_one(task_id) == "retry"
     row = tasks.get(task_id)
     assert (row.state, row.attempts, row.published_at) == ("pending", 1, None)
+
+
+# --- one message, several ids: the relay groups them under load ---------------------------------------
+
+def test_a_group_of_short_tasks_ends_in_one_transaction(tasks):
+    made = [order(tasks) for _ in range(3)]
+    seen = commits(tasks)
+    assert tasks.run_many([task_id for _, task_id in made]) == ["done"] * 3
+    assert len(seen) == 1
+    for order_id, task_id in made:
+        assert state(tasks, order_id, task_id) == ("ACTIVE", "done", 1, 1)
+    assert tasks.run_many([task_id for _, task_id in made]) == ["skipped"] * 3  # the message again: nothing runs
+    for order_id, task_id in made:
+        assert state(tasks, order_id, task_id) == ("ACTIVE", "done", 1, 1)
+
+
+def test_a_group_with_one_task_that_raises_ends_each_on_its_own(tasks):
+    good, bad = order(tasks), order(tasks, fail="raise")
+    assert tasks.run_many([good[1], bad[1]]) == ["done", "failed"]
+    assert state(tasks, *good) == ("ACTIVE", "done", 1, 1)
+    assert state(tasks, *bad) == ("ERROR", "failed", 1, 0)  # rolled back with the group, then run once alone
+
+
+def test_a_group_holding_a_task_done_already_runs_the_others_once(tasks):
+    first, second = order(tasks), order(tasks)
+    assert tasks.run_one(first[1]) == "done"
+    assert tasks.run_many([first[1], second[1]]) == ["skipped", "done"]
+    assert state(tasks, *first) == ("ACTIVE", "done", 1, 1)
+    assert state(tasks, *second) == ("ACTIVE", "done", 1, 1)
