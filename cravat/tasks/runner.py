@@ -194,25 +194,29 @@ def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
     return claim_and_run(tasks, owner, tasks.settings.lease, task_id=task_id, failure=failure)
 
 
-def run_short_many(tasks: Tasks, owner: str, task_ids: list[str]) -> list[str]:
-    """Claim, run and finish the short tasks ``task_ids`` (one message's) in ONE transaction (PostgreSQL).
+def run_short_many(tasks: Tasks, owner: str, task_ids: list[str] | None, *, limit: int = 1) -> int | None:
+    """Claim, run and finish short tasks in ONE transaction (PostgreSQL): ``task_ids`` (one message's), or
+    (None) up to ``limit`` due ones (an embedded worker's batch).
 
-    :func:`run_short` for a group: PERF: one commit for the group. All of
-    them end together or none does: if any is not due, not short, has no
-    handler, or raises, nothing is committed and the ids not ended here are
-    returned, for the caller to run one by one the regular way. Returns the
-    ids left to run (empty when all of them ended here).
+    :func:`run_short` for a group: PERF: one commit for the group, and no
+    lease. All of them end together or none does: if any is not due, not
+    short, has no handler, or raises, nothing is committed and the caller
+    runs them the regular way. Returns how many ended here (0: none was
+    due), or None when they could not end together (nothing was committed).
     """
     session = tasks.database.session(write=True)
     try:
-        rows = store.claim_finished_many(session.connection(), owner, task_ids)
+        rows = store.claim_finished_many(session.connection(), owner, task_ids, limit=limit)
+        if not rows and task_ids is None:
+            session.rollback()
+            return 0
         runs = [_run_of(row, owner) for row in rows]
         registry = tasks.registry
-        if len(runs) != len(task_ids) or any(
+        if (task_ids is not None and len(runs) != len(task_ids)) or any(
                 registry.get(run.name) is None or run.attempt > run.max_attempts
                 or not registry[run.name].is_short(run) for run in runs):
             session.rollback()
-            return task_ids
+            return None
         started = [_started(run) for run in runs]
         try:
             for run in runs:
@@ -227,12 +231,12 @@ def run_short_many(tasks: Tasks, owner: str, task_ids: list[str]) -> list[str]:
         except Exception:
             session.rollback()
             LOG.debug("a group of %d short tasks could not end together; one by one", len(runs), exc_info=True)
-            return task_ids
+            return None
     finally:
         session.close()
     for run, start in zip(runs, started, strict=True):
         _ended(run, start, Outcome(DONE_OUTCOME))
-    return []
+    return len(runs)
 
 
 def run_after_answer(tasks: Tasks, owner: str, run: TaskRun, entity: Any = None) -> Outcome | None:

@@ -258,8 +258,7 @@ class Tasks:
         (``run_short_many``); otherwise, or if that cannot be, each runs as :meth:`run_one` runs it.
         """
         if len(task_ids) > 1 and not redelivered and self.database.dialect == "postgresql":
-            left = run_short_many(self, self._owner(), task_ids)
-            if not left:
+            if run_short_many(self, self._owner(), task_ids) == len(task_ids):
                 return ["done"] * len(task_ids)
         return [self.run_one(task_id, redelivered=redelivered) for task_id in task_ids]
 

@@ -130,9 +130,20 @@ _FINISH_PENDING = (update(tasks).where(tasks.c.id == bindparam("task_id"), tasks
                            started_at=db_now(), finished_at=db_now()))
 
 
-def claim_finished_many(conn: Connection, owner: str, task_ids: Sequence[str]) -> list[Row[Any]]:
-    """:func:`claim_finished` for several tasks at once: the rows of those that were due (now done)."""
-    stmt = (update(tasks).where(tasks.c.id.in_(task_ids), _due)
+def claim_finished_many(conn: Connection, owner: str, task_ids: Sequence[str] | None = None, *,
+                        limit: int = 1) -> list[Row[Any]]:
+    """:func:`claim_finished` for several tasks at once: the rows of those that were due (now done).
+
+    ``task_ids``: those of one message; None: up to ``limit`` due tasks, skipping those another worker
+    has locked (an embedded worker's batch).
+    """
+    if task_ids is None:
+        candidates = (select(tasks.c.id).where(_due).order_by(tasks.c.run_after).limit(limit)
+                      .with_for_update(skip_locked=True))
+        which = tasks.c.id.in_(candidates.scalar_subquery())
+    else:
+        which = and_(tasks.c.id.in_(task_ids), _due)
+    stmt = (update(tasks).where(which)
             .values(state=DONE, lease_owner=owner, lease_expires=None, attempts=tasks.c.attempts + 1,
                     started_at=db_now(), finished_at=db_now())
             .returning(*tasks.c))
