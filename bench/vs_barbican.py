@@ -17,8 +17,9 @@ services, so the machine's drift falls on both.
 
 HTTP: both served by gunicorn (its gthread worker, the same ``--workers``
 and ``--threads``), loaded by a closed-loop client of ``--connections``
-keep-alive connections for ``--seconds`` per scenario; the figure is
-requests per second. cravat's own default server (``cravat serve``,
+keep-alive connections for ``--seconds`` per scenario (reads by wrk when it
+is installed, ``apt-get install wrk``, else by Python threads; writes by
+Python, one connection); the figure is requests per second. cravat's own default server (``cravat serve``,
 granian) is a third row.
 
 The cravat side is ``--cravat-paste FILE#NAME`` (by default the key manager's no-auth pipeline,
@@ -32,7 +33,9 @@ import argparse
 import base64
 import json
 import os
+import re
 import shlex
+import shutil
 import socket
 import statistics
 import subprocess
@@ -275,6 +278,24 @@ def load(port: int, method: str, path: str, body: bytes, headers: dict, connecti
     return sum(counts) / (time.monotonic() - started), len(errors)
 
 
+def wrk_load(port: int, path: str, headers: dict, connections: int, seconds: float) -> tuple[float, int]:
+    """(requests per second, failed requests) of a read scenario, loaded by wrk (a C client: the
+    client's own cost, which Python's would add to the faster service's measure, stays out of it)."""
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds:g}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                         timeout=seconds + 60).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rate is None:
+        raise SystemExit(f"wrk measured nothing on {path}: {out[-300:]!r}")
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    if errors:
+        print(f"wrk on {path}: {errors.group(0)}", file=sys.stderr)
+    return float(rate.group(1)), int(failed.group(1)) if failed else 0
+
+
 def http_arm(opts) -> dict:
     rows = {}
     barbican_port, cravat_port, native_port = free_port(), free_port(), free_port()
@@ -296,9 +317,13 @@ def http_arm(opts) -> dict:
         print(f"HTTP: {label}...", file=sys.stderr, flush=True)
         server = start()
         try:
-            rows[label] = {name: load(server.port, method, path, body, headers,
-                                      1 if name in WRITES else opts.connections, opts.seconds)
-                           for name, method, path, body, headers in http_scenarios(server.port)}
+            rows[label] = {}
+            for scenario, method, path, body, headers in http_scenarios(server.port):
+                if scenario not in WRITES and opts.client == "wrk":
+                    rows[label][scenario] = wrk_load(server.port, path, headers, opts.connections, opts.seconds)
+                else:
+                    rows[label][scenario] = load(server.port, method, path, body, headers,
+                                                 1 if scenario in WRITES else opts.connections, opts.seconds)
         finally:
             server.stop()
     return rows
@@ -341,8 +366,10 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
                     cell += f" ({rate / base[n][0]:.1f}×)"
                 cells.append(cell + (f", {failed} failed" if failed else ""))
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
-        lines += ["", f"Writes ({', '.join(WRITES)}) use one connection for every service: Barbican on SQLite "
-                  "answers concurrent writes with 'database is locked'."]
+        client = ("wrk" if opts.client == "wrk" else "Python's http.client in threads")
+        lines += ["", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client on one "
+                  "connection for every service: Barbican on SQLite answers concurrent writes with "
+                  "'database is locked'."]
     return "\n".join(lines) + "\n"
 
 
@@ -357,6 +384,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python",
+                        help="the HTTP read scenarios' load generator (default: wrk when installed; "
+                             "Debian: apt-get install wrk)")
     parser.add_argument("--setup-only", action="store_true")
     parser.add_argument("--markdown", metavar="FILE")
     argv = sys.argv[1:] if argv is None else argv
