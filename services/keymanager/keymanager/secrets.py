@@ -372,7 +372,7 @@ class SecretsController:
             return {"secrets": [], "total": total}
         consumers = _consumers_of(session, [s.id for s in secrets]) if _version_at_least(req, "1.1") else None
         base = f"{km.base_url(req)}/secrets"
-        answer: dict[str, Any] = {"secrets": [self._view(req, s, consumers, base) for s in secrets]}
+        answer: dict[str, Any] = {"secrets": [_listed_view(row, consumers, base) for row in secrets]}
         filtered = [(k, v) for k, v in params.items() if k not in ("limit", "offset")]
         query_string = urlencode(filtered, doseq=True)
         if offset > 0:
@@ -529,6 +529,27 @@ class SecretsController:
 
 
 # --- Listing ---------------------------------------------------------------------------------------
+
+def _listed_view(row: Any, consumers: dict[str, list[dict[str, str]]] | None, base: str) -> dict[str, Any]:
+    """SecretsController._view of a row of ``_LISTED``, in the same fields and order.
+
+    PERF: the row unpacked once; each attribute of a Row is a lookup by name (about 0.4 us, fourteen of
+    them a secret), a third of a listed secret's cost.
+    """
+    (secret_id, name, secret_type, algorithm, bit_length, mode, expiration, status, content_type, creator_id,
+     created_at, updated_at) = row
+    view: dict[str, Any] = {
+        "created": created_at.isoformat(), "updated": updated_at.isoformat(), "status": status, "name": name,
+        "secret_type": secret_type, "expiration": expiration.isoformat() if expiration is not None else None,
+        "algorithm": algorithm, "bit_length": bit_length, "mode": mode, "creator_id": creator_id,
+    }
+    if consumers is not None:
+        view["consumers"] = consumers.get(secret_id, [])
+    if content_type in CTYPES_TO_ENCODINGS:  # content_types_of
+        view["content_types"] = {"default": content_type}
+    view["secret_ref"] = f"{base}/{secret_id}"
+    return view
+
 
 def _paging(offset_arg: Any, limit_arg: Any) -> tuple[int, int]:
     """Barbican's clean_paging_values: bad or negative values fall back, the limit is capped at 100."""

@@ -12,9 +12,9 @@ from conftest import OTHER_PROJECT, PROJECT
 LATER = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def store(client, **body):
+def store(client, project=PROJECT, **body):
     body.setdefault("name", "a secret")
-    answer = client.post("/v1/secrets", json=body)
+    answer = client.post("/v1/secrets", json=body, project=project)
     assert answer.status == 201, answer
     return answer.json()["secret_ref"]
 
@@ -231,6 +231,25 @@ def test_list_pages_with_limit_offset_total_next_previous(km, client, listed):
     assert middle["next"] == f"{km.url}/v1/secrets?limit=5&offset=10"
     last = client.get("/v1/secrets?limit=5&offset=10", project=project).json()
     assert len(last["secrets"]) == 2 and "next" not in last
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_a_listed_secret_is_its_metadata_field_for_field(client, version):
+    # The list renders its rows on a path of its own (secrets._listed_view): the same fields, in the same
+    # order, as GET /v1/secrets/{id}, for a secret with every optional field and for a bare one.
+    project = uuid.uuid4().hex
+    full = store(client, project=project, name="full", payload="s3cret", payload_content_type="text/plain",
+                 algorithm="aes", bit_length=256, mode="cbc", secret_type="symmetric", expiration=LATER)
+    assert client.post(path_of(full) + "/consumers", json={"service": "image", "resource_type": "image",
+                                                             "resource_id": "123"}, project=project,
+                       version="1.1").status == 200
+    bare = store(client, project=project, name="bare")
+    listed = client.get("/v1/secrets?limit=10", project=project, version=version).json()["secrets"]
+    shown = [client.get(path_of(ref), project=project, version=version).json() for ref in (full, bare)]
+    assert [list(s.items()) for s in listed] == [list(s.items()) for s in shown]
+    assert listed[0]["content_types"] == {"default": "text/plain"} and "content_types" not in listed[1]
+    if version == "1.1":
+        assert listed[0]["consumers"] == [{"service": "image", "resource_type": "image", "resource_id": "123"}]
 
 
 def test_list_default_limit_is_ten(client, listed):
