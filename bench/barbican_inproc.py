@@ -19,6 +19,10 @@ import sys
 import time
 
 PROJECT = "bench-project"
+#: The list scenario's project: the same LISTED secrets in both services, whatever the store scenario added
+#: to PROJECT (the faster service stores more of them, and a list counts its project's secrets for `total`).
+LIST_PROJECT = "bench-list-project"
+LISTED = 100
 HOST = "127.0.0.1:9311"
 HEADERS = {"HTTP_X_PROJECT_ID": PROJECT, "HTTP_X_USER_ID": "bench-user", "HTTP_X_ROLES": "admin,creator,member"}
 
@@ -44,14 +48,14 @@ def build_cravat(source):
     return app, lifecycles
 
 
-def call(app, method, path, body=None, accept="application/json", content_type="application/json"):
+def call(app, method, path, body=None, accept="application/json", content_type="application/json", project=PROJECT):
     raw = json.dumps(body).encode() if isinstance(body, (dict, list)) else (body or b"")
     environ = {
         "REQUEST_METHOD": method, "PATH_INFO": path.partition("?")[0], "QUERY_STRING": path.partition("?")[2],
         "SCRIPT_NAME": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "9311", "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": HOST, "HTTP_ACCEPT": accept, "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(raw),
         "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        "wsgi.version": (1, 0), "REMOTE_ADDR": "127.0.0.1", **HEADERS,
+        "wsgi.version": (1, 0), "REMOTE_ADDR": "127.0.0.1", **HEADERS, "HTTP_X_PROJECT_ID": project,
     }
     if raw:
         environ["CONTENT_TYPE"] = content_type
@@ -88,8 +92,10 @@ def scenarios(app):
     if status != 201:
         raise SystemExit(f"setup: POST /v1/secrets answered {status}: {body[:300]!r}")
     secret = ref_id(json.loads(body)["secret_ref"])
-    for i in range(10):
-        call(app, "POST", "/v1/secrets", {**SECRET, "name": f"bench-{i}"})
+    for i in range(LISTED):
+        status, _, body = call(app, "POST", "/v1/secrets", {**SECRET, "name": f"listed-{i}"}, project=LIST_PROJECT)
+        if status != 201:
+            raise SystemExit(f"setup: POST /v1/secrets answered {status}: {body[:300]!r}")
 
     def store():
         status, _, body = call(app, "POST", "/v1/secrets", SECRET)
@@ -104,8 +110,9 @@ def scenarios(app):
         assert status == 200 and body == SECRET["payload"].encode(), (status, body[:200])
 
     def listing():
-        status, _, body = call(app, "GET", "/v1/secrets?limit=10")
-        assert status == 200 and body.count(b"secret_ref") == 10, (status, body[:200])
+        status, _, body = call(app, "GET", "/v1/secrets?limit=10", project=LIST_PROJECT)
+        assert status == 200 and body.count(b"secret_ref") == 10 and json.loads(body)["total"] == LISTED, (
+            status, body[:200])
 
     def key_order():
         status, _, body = call(app, "POST", "/v1/orders", KEY_ORDER)

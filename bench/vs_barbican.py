@@ -16,11 +16,13 @@ whole process (cravat's order worker thread included). Rounds alternate the
 services, so the machine's drift falls on both.
 
 HTTP: both served by gunicorn (its gthread worker, the same ``--workers``
-and ``--threads``), loaded by a closed-loop client of ``--connections``
+and ``--threads``), then both by granian (cravat's default server, through
+``cravat serve``; Barbican through granian's own command with the same
+workers and threads), loaded by a closed-loop client of ``--connections``
 keep-alive connections for ``--seconds`` per scenario (reads by wrk when it
 is installed, ``apt-get install wrk``, else by Python threads; writes by
-Python, one connection); the figure is requests per second. cravat's own default server (``cravat serve``,
-granian) is a third row.
+Python, one connection); the figure is requests per second, and each cravat
+row's ratio is to Barbican on the same server.
 
 The cravat side is ``--cravat-paste FILE#NAME`` (by default the key manager's no-auth pipeline,
 ``etc/api-paste.ini#noauth``), configured as ``./dev serve`` runs it: a SQLite database made fresh for
@@ -51,6 +53,9 @@ RUN = BENCH / "barbican-run"
 CRAVAT_RUN = BENCH / "cravat-run"
 BARBICAN = "barbican==23.0.0"
 INPROC = Path(__file__).with_name("barbican_inproc.py")
+sys.path.insert(0, str(ROOT))
+from bench.barbican_inproc import LIST_PROJECT, LISTED  # noqa: E402 - after the path fix above
+
 GOALS = {"secret store": 10, "get metadata": 20, "get payload": 20, "list of 10": 20, "key order to ACTIVE": 10}
 
 
@@ -59,11 +64,14 @@ GOALS = {"secret store": 10, "get metadata": 20, "get payload": 20, "list of 10"
 def setup() -> None:
     """Install real Barbican 23 into its own venv (once), and write its single-node configuration."""
     python = VENV / "bin" / "python"
-    if not (VENV / ".installed").exists():
+    stamp = VENV / ".installed-with-granian"
+    if not stamp.exists():
         print(f"installing {BARBICAN} into {VENV} (about a minute)...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", BARBICAN, "gunicorn>=23,<28"], check=True)
-        (VENV / ".installed").touch()
+        # The servers in the ranges cravat's pyproject.toml pins, so both services run on the same ones.
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", BARBICAN, "gunicorn>=23,<28",
+                        "granian>=2.5,<3"], check=True)
+        stamp.touch()
     conf = RUN / ".barbican" / "barbican.conf"
     if not conf.exists():
         conf.parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +104,13 @@ kek = {kek}
             f"application = deploy.loadapp('config:{RUN}/barbican-api-paste-noauth.ini')\n")
 
 
+def barbican_env() -> dict:
+    """The environment for one run of Barbican, on a fresh database (``db_auto_create`` makes it), as cravat's."""
+    for stale in RUN.glob("barbican.sqlite*"):
+        stale.unlink()
+    return {**os.environ, "HOME": str(RUN), "PYTHONPATH": str(RUN)}
+
+
 def cravat_env(label: str) -> dict:
     """The environment for one run of cravat's key manager: a fresh, migrated SQLite database and a KEK."""
     run = CRAVAT_RUN / label
@@ -116,7 +131,7 @@ def cravat_env(label: str) -> dict:
 
 def inproc(target: str, source: str, requests: int) -> dict:
     python = str(VENV / "bin" / "python") if target == "barbican" else sys.executable
-    env = {**os.environ, "HOME": str(RUN)} if target == "barbican" else cravat_env("inproc")
+    env = barbican_env() if target == "barbican" else cravat_env("inproc")
     result = subprocess.run([python, str(INPROC), target, source, str(requests)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
@@ -187,6 +202,15 @@ def gunicorn(python: Path, module: str, port: int, opts, env: dict | None = None
             "--threads", str(opts.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", module]
 
 
+def granian(python: Path, module: str, port: int, opts) -> list[str]:
+    """granian's own command line with the threads ``cravat serve`` gives it: a worker's pool is its
+    admission threads and as many again for bodies still arriving (cravat's default ``--body-threads``
+    is 4 x ``--threads``)."""
+    return [str(python), "-m", "granian", "--interface", "wsgi", "--http", "1", "--workers", str(opts.workers),
+            "--blocking-threads", str(opts.threads * 5), "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", module]
+
+
 def http_scenarios(port: int) -> list[tuple[str, str, str, bytes, dict]]:
     """(name, method, path, body, headers) per scenario, on fixtures made through the server itself."""
     import http.client
@@ -195,10 +219,12 @@ def http_scenarios(port: int) -> list[tuple[str, str, str, bytes, dict]]:
                "Content-Type": "application/json", "Accept": "application/json"}
     secret = json.dumps({"name": "bench", "payload": "a secret of thirty-two bytes....",
                          "payload_content_type": "text/plain"}).encode()
+    # The list reads its own project, LISTED secrets in both services (see bench/barbican_inproc.py).
+    listing = {**headers, "X-Project-Id": LIST_PROJECT}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     refs = []
-    for _ in range(11):
-        conn.request("POST", "/v1/secrets", secret, headers)
+    for project_headers in [headers] + [listing] * LISTED:
+        conn.request("POST", "/v1/secrets", secret, project_headers)
         answer = conn.getresponse()
         body = answer.read()
         if answer.status != 201:
@@ -211,7 +237,7 @@ def http_scenarios(port: int) -> list[tuple[str, str, str, bytes, dict]]:
         ("secret store", "POST", "/v1/secrets", secret, headers),
         ("get metadata", "GET", f"/v1/secrets/{refs[0]}", b"", headers),
         ("get payload", "GET", f"/v1/secrets/{refs[0]}/payload", b"", {**headers, "Accept": "text/plain"}),
-        ("list of 10", "GET", "/v1/secrets?limit=10", b"", headers),
+        ("list of 10", "GET", "/v1/secrets?limit=10", b"", listing),
         ("key order to ACTIVE", "ORDER", "/v1/orders", order, headers),
     ]
 
@@ -298,12 +324,14 @@ def wrk_load(port: int, path: str, headers: dict, connections: int, seconds: flo
 
 def http_arm(opts) -> dict:
     rows = {}
-    barbican_port, cravat_port, native_port = free_port(), free_port(), free_port()
+    barbican_port, cravat_port, native_port, barbican_granian_port = free_port(), free_port(), free_port(), free_port()
     paste, _, name = opts.cravat_paste.partition("#")
     services = {
         "barbican (gunicorn)": lambda: Server(gunicorn(VENV / "bin" / "python", "barbican_wsgi:application",
-                                                       barbican_port, opts), barbican_port,
-                                              {**os.environ, "HOME": str(RUN), "PYTHONPATH": str(RUN)}),
+                                                       barbican_port, opts), barbican_port, barbican_env()),
+        "barbican (granian)": lambda: Server(granian(VENV / "bin" / "python", "barbican_wsgi:application",
+                                                     barbican_granian_port, opts), barbican_granian_port,
+                                             barbican_env()),
         "cravat (gunicorn)": lambda: Server(
             [sys.executable, "-m", "cravat.deploy.cli", "serve", "--server", "gunicorn", "--paste", paste, "--name",
              name or "main", "--workers", str(opts.workers), "--threads", str(opts.threads), "--bind",
@@ -341,7 +369,8 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
         for scenario, goal in GOALS.items():
             b, c = medians["barbican"].get(scenario), medians["cravat"].get(scenario)
             if b is None or c is None:
-                lines.append(f"| {scenario} | {b or 'broken'} | {c or 'broken'} | – | ≥ {goal}× FAIL |")
+                lines.append(f"| {scenario} | {f'{b:.2f}' if b else 'broken'} | {f'{c:.3f}' if c else 'broken'} | – "
+                             f"| ≥ {goal}× FAIL |")
                 continue
             ratio = b / c
             lines.append(f"| {scenario} | {b:.2f} | {c:.3f} | {ratio:.1f}× | ≥ {goal}× "
@@ -356,18 +385,21 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
         lines += [f"### Through HTTP, requests per second ({opts.workers} worker × {opts.threads} threads, "
                   f"{opts.connections} connections, {opts.seconds:g} s a scenario)", "",
                   "| server | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-        base = http_rows.get("barbican (gunicorn)", {})
         for label, row in http_rows.items():
+            # Each cravat row is compared with Barbican on the same server.
+            base = {} if label.startswith("barbican") else http_rows.get(
+                "barbican (granian)" if "granian" in label else "barbican (gunicorn)", {})
             cells = []
             for n in names:
                 rate, failed = row[n]
                 cell = f"{rate:,.1f}" if rate < 100 else f"{rate:,.0f}"
-                if base and label != "barbican (gunicorn)" and base[n][0]:
+                if base and base[n][0]:
                     cell += f" ({rate / base[n][0]:.1f}×)"
                 cells.append(cell + (f", {failed} failed" if failed else ""))
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         client = ("wrk" if opts.client == "wrk" else "Python's http.client in threads")
-        lines += ["", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client on one "
+        lines += ["", "Each cravat figure's ratio is to Barbican on the same server.",
+                  "", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client on one "
                   "connection for every service: Barbican on SQLite answers concurrent writes with "
                   "'database is locked'."]
     return "\n".join(lines) + "\n"
