@@ -208,16 +208,17 @@ class _Runner:
             body = self.guard.read_body(environ["wsgi.input"], size, float("inf"))
         except HTTPError as error:
             if pending.claim():
-                _respond(pending.proto, *self.guard.fault(error))
+                _respond(pending.release(), *self.guard.fault(error))
             return
         except BaseException:
             LOG.exception("reading a request body failed")
             if pending.claim():
-                _respond(pending.proto, *self.guard.fault(InternalServerError()))
+                _respond(pending.release(), *self.guard.fault(InternalServerError()))
             return
         if pending.claim():  # else the deadline answered 408 first: the request is not served
+            proto = pending.release()
             self.guard.use_body(environ, body)
-            self._serve(pending.proto, environ)
+            self._serve(proto, environ)
 
     def _serve(self, proto: Any, environ: dict[str, Any]) -> None:
         answer = _StartResponse()
@@ -230,7 +231,7 @@ class _Runner:
     def _timed_out(self, pending: _Pending) -> None:
         if pending.claim():
             # Connection: close, so granian closes the connection, which ends the read still waiting for it.
-            _respond(pending.proto, *self.guard.fault(RequestTimeout("The client did not send the request body "
+            _respond(pending.release(), *self.guard.fault(RequestTimeout("The client did not send the request body "
                                                                      "in time.")))
 
 
@@ -253,6 +254,17 @@ class _Pending:
                 return False
             self._claimed = True
             return True
+
+    def release(self) -> Any:
+        """The protocol, for the claimant to answer on; the request is let go of.
+
+        The entry stays in the deadline heap until its deadline (30 s by default): holding the
+        environ there kept every request's body alive that long (at 700 POSTs a second of 9 KB,
+        130 MB more resident).
+        """
+        proto = self.proto
+        self.proto = self.environ = None
+        return proto
 
     def __lt__(self, other: _Pending) -> bool:
         return self.deadline < other.deadline
