@@ -175,10 +175,7 @@ def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
             return claim_and_run(tasks, owner, tasks.settings.lease, task_id=task_id)
         started = _started(run)
         try:
-            entity = task.retrieve(session, run)
-            result = task.process(entity, run)
-            run.tasks = TaskClient(tasks, session, run.request_id)
-            task.handle_success(session, entity, result, run)
+            _run_in(session, tasks, task, run)
             session.flush()
             faults.point("worker-before-commit")
             session.commit()
@@ -192,6 +189,14 @@ def run_short(tasks: Tasks, owner: str, task_id: str) -> Outcome | None:
         session.close()
     # It raised (or the database went away): the regular way, which counts this attempt.
     return claim_and_run(tasks, owner, tasks.settings.lease, task_id=task_id, failure=failure)
+
+
+def _run_in(session: Any, tasks: Tasks, task: Any, run: TaskRun) -> None:
+    """A short task's template inside the transaction that ends it: retrieve, process, handle_success."""
+    entity = task.retrieve(session, run)
+    result = task.process(entity, run)
+    run.tasks = TaskClient(tasks, session, run.request_id)
+    task.handle_success(session, entity, result, run)
 
 
 def run_short_many(tasks: Tasks, owner: str, task_ids: list[str] | None, *, limit: int = 1) -> int | None:
@@ -220,11 +225,7 @@ def run_short_many(tasks: Tasks, owner: str, task_ids: list[str] | None, *, limi
         started = [_started(run) for run in runs]
         try:
             for run in runs:
-                task = registry[run.name]
-                entity = task.retrieve(session, run)
-                result = task.process(entity, run)
-                run.tasks = TaskClient(tasks, session, run.request_id)
-                task.handle_success(session, entity, result, run)
+                _run_in(session, tasks, registry[run.name], run)
             session.flush()
             faults.point("worker-before-commit")
             session.commit()
