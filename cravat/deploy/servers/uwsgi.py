@@ -13,7 +13,8 @@ passes them on to uWSGI's master:
 - SIGTERM or SIGINT: cravat first makes the listening socket, which it
   created and handed to uWSGI (``--http-socket fd://N``), refuse new
   connections (:mod:`cravat.deploy.listeners`), lets the workers accept
-  what is queued for :data:`STOP_LINGER` seconds, then asks for uWSGI's
+  what is queued (at least :data:`STOP_LINGER` seconds, until the accept
+  queue is empty or :data:`QUEUE_WAIT` more have passed), then asks for uWSGI's
   graceful shutdown (``gracefully_kill_them_all``): workers finish the
   requests they accepted and exit. uWSGI 2.0 waits for them without limit,
   so after ``graceful_timeout`` cravat kills uWSGI's process group.
@@ -30,6 +31,7 @@ import functools
 import json
 import logging
 import os
+import select
 import shutil
 import signal
 import socket
@@ -50,6 +52,8 @@ SOURCE_VARIABLE = "CRAVAT_SERVE_APP"
 GUARD_VARIABLE = "CRAVAT_SERVE_GUARD"
 #: Seconds between refusing new connections and asking uWSGI to stop, for its workers to take the queued ones.
 STOP_LINGER = 0.5
+#: Seconds past STOP_LINGER to wait for the workers to empty the accept queue before uWSGI is told to stop.
+QUEUE_WAIT = 5.0
 #: uWSGI's largest request head (its --buffer-size is a 16-bit field of its protocol).
 MAX_BUFFER_SIZE = 65535
 
@@ -106,7 +110,10 @@ def _supervise(master: subprocess.Popen, source: AppSource, graceful_timeout: fl
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
     while master.poll() is None:
-        if term_at and time.monotonic() > term_at[0]:
+        # uWSGI closes the listener at its stop, which resets what is still queued: it is told once its
+        # workers have taken every queued connection (or after QUEUE_WAIT more, on a machine too busy).
+        if term_at and time.monotonic() > term_at[0] and (
+                not _has_queued(listener) or time.monotonic() > term_at[0] + QUEUE_WAIT):
             term_at.clear()
             master.send_signal(signal.SIGTERM)
         if stop_by and time.monotonic() > stop_by[0]:
@@ -115,6 +122,14 @@ def _supervise(master: subprocess.Popen, source: AppSource, graceful_timeout: fl
             break
         time.sleep(0.1)
     return 0 if stop_by else master.returncode
+
+
+def _has_queued(listener: socket.socket | None) -> bool:
+    """Whether a connection waits in ``listener``'s accept queue (it is readable)."""
+    if listener is None:
+        return False
+    readable, _, _ = select.select([listener], [], [], 0)
+    return bool(readable)
 
 
 def find_uwsgi() -> str:
