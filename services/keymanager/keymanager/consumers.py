@@ -29,6 +29,7 @@ from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import Secret, SecretConsumer
 from keymanager.orders import SchemaValidator, clean_paging, paged
 from keymanager.secret_metadata import authorized_secret, find_secret, is_uuid4, load_json, strip, touch_secret
+from keymanager.secrets import secret_values, secret_view
 
 #: SecretConsumerValidator's schema, and the column's 36 characters for resource_id (Barbican's database
 #: refuses a longer one with a 500 on PostgreSQL; here it is a 400 naming the field).
@@ -44,13 +45,6 @@ CONSUMER_SCHEMA = {
 _CONSUMER = SchemaValidator(CONSUMER_SCHEMA)
 SCHEMA_NAME = "Secret Consumer"
 
-#: Barbican's mime_types.CTYPES_MAPPINGS: the content types a secret's payload may be asked for in.
-CONTENT_TYPES = {
-    "text/plain": {"default": "text/plain"},
-    "application/octet-stream": {"default": "application/octet-stream"},
-    "application/pkcs8": {"default": "application/pkcs8"},
-    "application/aes": {"default": "application/aes"},
-}
 _TRUE, _FALSE = ("1", "t", "true", "on", "y", "yes"), ("0", "f", "false", "off", "n", "no")
 
 
@@ -95,17 +89,9 @@ def check_deletable(req: cravat.Request, session: Any, secret: Secret) -> None:
 
 
 def secret_fields(km: KeyManager, req: cravat.Request, session: Any, secret: Any) -> dict[str, Any]:
-    """The secret as Barbican answers a consumer's POST or DELETE: its fields, content types and ref."""
-    fields: dict[str, Any] = {
-        "created": timestamp(secret.created_at), "updated": timestamp(secret.updated_at), "status": secret.status,
-        "name": secret.name, "secret_type": secret.secret_type, "expiration": timestamp(secret.expiration),
-        "algorithm": secret.algorithm, "bit_length": secret.bit_length, "mode": secret.mode,
-        "creator_id": secret.creator_id, "consumers": consumers_of(session, secret.id),
-        "secret_ref": km.secret_ref(req, secret.id),
-    }
-    if secret.content_type in CONTENT_TYPES:
-        fields["content_types"] = dict(CONTENT_TYPES[secret.content_type])
-    return fields
+    """The secret as Barbican answers a consumer's POST or DELETE: its fields, consumers, content types and ref."""
+    return secret_view(secret_values(secret), {secret.id: consumers_of(session, secret.id)},
+                       f"{km.base_url(req)}/secrets")
 
 
 def consumer_view(consumer: Any) -> dict[str, Any]:
