@@ -9,9 +9,8 @@ SecretConsumersController and SecretConsumerController.
 - ``GET .../consumers/{consumer_id}`` shows one (Barbican's ``consumer:get``).
 
 The secret is found by id alone and the ``secret_consumers:*`` rule decides on it (its project, creator
-and ACL). :func:`consumers_of` gives a secret's consumers as its own GET lists them (API 1.1+), and
-:func:`check_deletable` is Barbican 1.2's refusal to delete a secret that has consumers unless
-``?force=true``.
+and ACL). A secret's own GET lists its consumers from 1.1 (``secrets.consumers_by_secret``), and its
+DELETE refuses, from 1.2, while it has some, unless ``?force=true`` (``SecretsController.delete``).
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from keymanager.context import KeyManager, timestamp, utcnow
 from keymanager.models import Secret, SecretConsumer
 from keymanager.orders import SchemaValidator, clean_paging, paged
 from keymanager.secret_metadata import authorized_secret, find_secret, is_uuid4, load_json, strip, touch_secret
-from keymanager.secrets import secret_values, secret_view
+from keymanager.secrets import consumers_by_secret, secret_values, secret_view
 
 #: SecretConsumerValidator's schema, and the column's 36 characters for resource_id (Barbican's database
 #: refuses a longer one with a 500 on PostgreSQL; here it is a 400 naming the field).
@@ -45,15 +44,10 @@ CONSUMER_SCHEMA = {
 _CONSUMER = SchemaValidator(CONSUMER_SCHEMA)
 SCHEMA_NAME = "Secret Consumer"
 
-_TRUE, _FALSE = ("1", "t", "true", "on", "y", "yes"), ("0", "f", "false", "off", "n", "no")
-
-
 # PERF: every statement here built once (SQLAlchemy caches their compiled form), run as Core.
 _CONSUMERS = SecretConsumer.__table__
 _OF_SECRET = _CONSUMERS.c.secret_id == bindparam("id")
 _ORDER = (_CONSUMERS.c.created_at, _CONSUMERS.c.id)
-_SUMMARY = select(_CONSUMERS.c.service, _CONSUMERS.c.resource_type, _CONSUMERS.c.resource_id).where(_OF_SECRET) \
-    .order_by(*_ORDER)
 _COUNT = select(func.count()).select_from(_CONSUMERS).where(_OF_SECRET)
 _PAGE = select(_CONSUMERS).where(_OF_SECRET).order_by(*_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
 _BY_VALUES = select(_CONSUMERS).where(_OF_SECRET, _CONSUMERS.c.service == bindparam("service"),
@@ -64,34 +58,9 @@ _INSERT = insert(_CONSUMERS)
 _DELETE = delete(_CONSUMERS).where(_CONSUMERS.c.id == bindparam("consumer_id"))
 
 
-def consumers_of(session: Any, secret_id: str) -> list[dict[str, str]]:
-    """A secret's consumers as its GET lists them (1.1+): ``service``, ``resource_type``, ``resource_id``."""
-    rows = session.connection().execute(_SUMMARY, {"id": secret_id})
-    return [{"service": s, "resource_type": t, "resource_id": r} for s, t, r in rows]
-
-
-def check_deletable(req: cravat.Request, session: Any, secret: Secret) -> None:
-    """Barbican 1.2+: a secret with consumers is not deleted (400) unless ``?force=true``.
-
-    ``force`` is read as oslo's ``bool_from_string(strict=True)``; anything else is 400 ``URI provided
-    invalid query string parameters.``. Before 1.2 a secret is deleted whatever its consumers.
-    """
-    if req.version is not None and req.version < "1.2":
-        return
-    force = False
-    if "force" in req.GET:
-        text = req.GET["force"].strip().lower()
-        if text not in _TRUE + _FALSE:
-            raise errors.BadRequest("URI provided invalid query string parameters.")
-        force = text in _TRUE
-    if not force and session.connection().execute(_SUMMARY.limit(1), {"id": secret.id}).first() is not None:
-        raise errors.BadRequest("Secret cannot be deleted as it has consumers.")
-
-
 def secret_fields(km: KeyManager, req: cravat.Request, session: Any, secret: Any) -> dict[str, Any]:
     """The secret as Barbican answers a consumer's POST or DELETE: its fields, consumers, content types and ref."""
-    return secret_view(secret_values(secret), {secret.id: consumers_of(session, secret.id)},
-                       f"{km.base_url(req)}/secrets")
+    return secret_view(secret_values(secret), consumers_by_secret(session, [secret.id]), f"{km.base_url(req)}/secrets")
 
 
 def consumer_view(consumer: Any) -> dict[str, Any]:

@@ -366,7 +366,7 @@ class SecretsController:
                                             offset, limit)
         if not secrets:
             return {"secrets": [], "total": total}
-        consumers = _consumers_of(session, [s.id for s in secrets]) if _version_at_least(req, "1.1") else None
+        consumers = consumers_by_secret(session, [s.id for s in secrets]) if _version_at_least(req, "1.1") else None
         base = f"{km.base_url(req)}/secrets"
         answer: dict[str, Any] = {"secrets": [secret_view(row, consumers, base) for row in secrets]}
         filtered = [(k, v) for k, v in params.items() if k not in ("limit", "offset")]
@@ -385,7 +385,7 @@ class SecretsController:
         secret, target = self._load(session, req, id)
         if _wants_json(req):
             req.authorize(target)
-            consumers = _consumers_of(session, [secret.id]) if _version_at_least(req, "1.1") else None
+            consumers = consumers_by_secret(session, [secret.id]) if _version_at_least(req, "1.1") else None
             return Result(secret_view(secret_values(secret), consumers, f"{self.km.base_url(req)}/secrets"),
                           content_type="application/json")
         # Barbican checks secret:decrypt instead of secret:get when the payload is asked for.
@@ -631,7 +631,8 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _consumers_of(session: Any, secret_ids: list[str]) -> dict[str, list[dict[str, str]]]:
+def consumers_by_secret(session: Any, secret_ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    """The consumers of each of ``secret_ids`` as a secret's view lists them (1.1+), oldest first."""
     found: dict[str, list[dict[str, str]]] = {}
     rows = session.connection().execute(_CONSUMERS, {"ids": secret_ids})
     for secret_id, service, resource_type, resource_id in rows:
