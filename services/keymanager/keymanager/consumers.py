@@ -25,10 +25,11 @@ import cravat
 from cravat import Result, errors
 from keymanager import policies
 from keymanager.context import KeyManager, timestamp, utcnow
-from keymanager.models import Secret, SecretConsumer
+from keymanager.models import SecretConsumer
 from keymanager.orders import SchemaValidator, clean_paging, paged
 from keymanager.secret_metadata import authorized_secret, find_secret, is_uuid4, load_json, strip, touch_secret
-from keymanager.secrets import consumers_by_secret, secret_values, secret_view
+from keymanager.secret_listing import secret_values
+from keymanager.secrets import consumers_by_secret, secret_view
 
 #: SecretConsumerValidator's schema, and the column's 36 characters for resource_id (Barbican's database
 #: refuses a longer one with a 500 on PostgreSQL; here it is a 400 naming the field).

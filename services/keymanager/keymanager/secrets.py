@@ -22,21 +22,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime
 import json
 import uuid
-from operator import attrgetter
 from typing import Any, NamedTuple
 from urllib.parse import unquote_plus, urlencode
 
 import jsonschema
-from sqlalchemy import String, and_, asc, bindparam, cast, delete, desc, func, or_, select
+from sqlalchemy import bindparam, delete, select
 
 import cravat
 from cravat import Result, errors
 from keymanager import policies
 from keymanager.context import KeyManager, nested_deeper_than, parse_time, timestamp, utcnow
 from keymanager.models import Secret, SecretACL, SecretConsumer
+from keymanager.secret_listing import (COUNT_PROJECT, FILTERS, PAGE_PROJECT, filtered_page, page_href,
+                                        paging, secret_values, valid_date_filter, valid_sorting)
 from keymanager.store import has_payload, read_payload, set_payload, store_secret
 
 # --- Barbican's constants -------------------------------------------------------------------------
@@ -56,9 +56,6 @@ MYSQL_SMALL_INT_MAX = 32767
 DEFAULT_MAX_SECRET_BYTES = 20000
 #: cravat's default max_json_depth, when the API's own is not known.
 DEFAULT_MAX_JSON_DEPTH = 32
-DEFAULT_LIMIT_PAGING, MAX_LIMIT_PAGING = 10, 100
-SORT_KEYS = ("algorithm", "bit_length", "created", "expiration", "mode", "name", "secret_type", "status",
-             "updated")
 
 #: NewSecretValidator's schema, as Barbican 23 has it (unknown properties are ignored, as there).
 SECRET_SCHEMA = {
@@ -94,23 +91,6 @@ _CONSUMERS = (select(_CONSUMER_TABLE.c.secret_id, _CONSUMER_TABLE.c.service, _CO
                      _CONSUMER_TABLE.c.resource_id)
               .where(_CONSUMER_TABLE.c.secret_id.in_(bindparam("ids", expanding=True)))
               .order_by(_CONSUMER_TABLE.c.created_at, _CONSUMER_TABLE.c.id))
-
-
-_UNEXPIRED = or_(_SECRETS.c.expiration.is_(None), _SECRETS.c.expiration > bindparam("now"))
-_OF_PROJECT = and_(_UNEXPIRED, _SECRETS.c.project_id == bindparam("project"))
-#: The query parameters that filter a listing (besides ``name``, ``bits``, ``sort`` and ``acl_only``).
-_FILTERS = ("alg", "mode", "secret_type", "created", "updated", "expiration")
-_COUNT_PROJECT = select(func.count()).select_from(_SECRETS).where(_OF_PROJECT)
-# PERF: the total is its own COUNT, not COUNT(*) OVER () on the page: the window makes SQLite read and sort
-# every row of the project (payloads included) for a page of ten, 25 times the two queries at 2,400 secrets.
-#: What a listed secret shows; PERF: not its ciphertext and key columns, which a page has no use for.
-_LISTED = (_SECRETS.c.id, _SECRETS.c.name, _SECRETS.c.secret_type, _SECRETS.c.algorithm, _SECRETS.c.bit_length,
-           _SECRETS.c.mode, _SECRETS.c.expiration, _SECRETS.c.status, _SECRETS.c.content_type,
-           _SECRETS.c.creator_id, _SECRETS.c.created_at, _SECRETS.c.updated_at)
-#: A secret's values (a Row's or a Secret's) in _LISTED's order, for secret_view.
-secret_values = attrgetter(*(column.key for column in _LISTED))
-_PAGE_PROJECT = (select(*_LISTED).where(_OF_PROJECT).order_by(_SECRETS.c.created_at, _SECRETS.c.id)
-                 .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 class _ACL(NamedTuple):
@@ -344,25 +324,25 @@ class SecretsController:
         except ValueError:
             bits = 0  # Barbican: an invalid bits is the default (its issue 171)
         for date_filter in ("created", "updated", "expiration"):
-            if params.get(date_filter) and not _valid_date_filter(params[date_filter]):
+            if params.get(date_filter) and not valid_date_filter(params[date_filter]):
                 raise errors.BadRequest(BAD_QUERY)
         sort = params.get("sort")
-        if sort and not _valid_sorting(sort):
+        if sort and not valid_sorting(sort):
             raise errors.BadRequest(BAD_QUERY)
-        offset, limit = _paging(params.get("offset"), params.get("limit"))
+        offset, limit = paging(params.get("offset"), params.get("limit"))
 
         now = utcnow()
         user_id = km.user_of(req)
         acl_only = params.get("acl_only")
         acl_only = bool(acl_only and acl_only.lower() == "true" and user_id)
         connection = session.connection()
-        if not (name or bits > 0 or sort or acl_only or any(params.get(key) for key in _FILTERS)):
+        if not (name or bits > 0 or sort or acl_only or any(params.get(key) for key in FILTERS)):
             # PERF: the usual listing (no filter, no sort) runs statements built once, and builds no conditions.
             values = {"now": now, "project": project_id, "limit": limit, "offset": offset}
-            total = connection.execute(_COUNT_PROJECT, values).scalar()
-            secrets = connection.execute(_PAGE_PROJECT, values).all()
+            total = connection.execute(COUNT_PROJECT, values).scalar()
+            secrets = connection.execute(PAGE_PROJECT, values).all()
         else:
-            total, secrets = self._filtered(session, params, name, bits, sort, acl_only, user_id, project_id, now,
+            total, secrets = filtered_page(session, params, name, bits, sort, acl_only, user_id, project_id, now,
                                             offset, limit)
         if not secrets:
             return {"secrets": [], "total": total}
@@ -372,9 +352,9 @@ class SecretsController:
         filtered = [(k, v) for k, v in params.items() if k not in ("limit", "offset")]
         query_string = urlencode(filtered, doseq=True)
         if offset > 0:
-            answer["previous"] = _page_href(base, max(0, offset - limit), limit, query_string)
+            answer["previous"] = page_href(base, max(0, offset - limit), limit, query_string)
         if total > offset + limit:
-            answer["next"] = _page_href(base, offset + limit, limit, query_string)
+            answer["next"] = page_href(base, offset + limit, limit, query_string)
         answer["total"] = total
         return answer
 
@@ -478,40 +458,10 @@ class SecretsController:
             raise errors.BadRequest(issue(operation, f"content-type of '{wanted}' not supported"))
         return Result(data, content_type=content_type)
 
-    @staticmethod
-    def _filtered(session: Any, params: Any, name: str, bits: int, sort: str | None, acl_only: bool,
-                  user_id: str | None, project_id: str, now: Any, offset: int, limit: int) -> tuple[int, list[Any]]:
-        """The total and the page of a listing with filters, a sort or ``acl_only``: statements built per call."""
-        conditions = [or_(_SECRETS.c.expiration.is_(None), _SECRETS.c.expiration > now)]
-        if name:
-            conditions.append(_SECRETS.c.name.like(name))
-        if params.get("alg"):
-            conditions.append(_SECRETS.c.algorithm.like(params["alg"]))
-        if params.get("mode"):
-            conditions.append(_SECRETS.c.mode.like(params["mode"]))
-        if bits > 0:
-            conditions.append(_SECRETS.c.bit_length == bits)
-        if params.get("secret_type"):
-            conditions.append(_SECRETS.c.secret_type == params["secret_type"])
-        for date_filter, column in (("created", _SECRETS.c.created_at), ("updated", _SECRETS.c.updated_at),
-                                    ("expiration", _SECRETS.c.expiration)):
-            if params.get(date_filter):
-                conditions.extend(_date_conditions(column, params[date_filter]))
-        if acl_only:
-            conditions.append(_SECRETS.c.id.in_(_acl_secret_ids(session, user_id)))
-        else:
-            conditions.append(_SECRETS.c.project_id == project_id)
-        where = and_(*conditions)
-        connection = session.connection()
-        total = connection.execute(select(func.count()).select_from(_SECRETS).where(where)).scalar()
-        query = select(*_LISTED).where(where).order_by(*_ordering(sort)).limit(limit).offset(offset)
-        return total, connection.execute(query).all()
-
-
-# --- Listing ---------------------------------------------------------------------------------------
+# --- A secret's view, and its consumers ------------------------------------------------------------
 
 def secret_view(values: Any, consumers: dict[str, list[dict[str, str]]] | None, base: str) -> dict[str, Any]:
-    """Barbican's fields of a secret, from its ``values`` in ``_LISTED``'s order (a row of ``_LISTED``, or
+    """Barbican's fields of a secret, from its ``values`` in ``secret_listing.LISTED``'s order (a row of it, or
     ``secret_values(secret)``); ``consumers`` by secret id (None before 1.1); ``base``: ``<...>/v1/secrets``.
 
     PERF: the values unpacked once; each attribute of a Row is a lookup by name (about 0.4 us, fourteen of
@@ -530,105 +480,6 @@ def secret_view(values: Any, consumers: dict[str, list[dict[str, str]]] | None, 
         view["content_types"] = {"default": content_type}
     view["secret_ref"] = f"{base}/{secret_id}"
     return view
-
-
-def _paging(offset_arg: Any, limit_arg: Any) -> tuple[int, int]:
-    """Barbican's clean_paging_values: bad or negative values fall back, the limit is capped at 100."""
-    try:
-        offset = int(offset_arg or 0)
-        if offset < 0 or offset > 2**63 - 1:
-            offset = 0
-    except ValueError:
-        offset = 0
-    try:
-        limit = int(limit_arg or DEFAULT_LIMIT_PAGING)
-        limit = min(max(limit, 1), MAX_LIMIT_PAGING)
-    except ValueError:
-        limit = DEFAULT_LIMIT_PAGING
-    return offset, limit
-
-
-def _page_href(base: str, offset: int, limit: int, query_string: str) -> str:
-    href = f"{base}?limit={limit}&offset={offset}"
-    return f"{href}&{query_string}" if query_string else href
-
-
-#: Barbican's _is_valid_date_filter: each operator, and the operators it may not stand beside.
-_DATE_EXCLUSIONS = {"gt": ("gt", "gte"), "gte": ("gt", "gte", "eq"), "lt": ("lt", "lte"),
-                    "lte": ("lt", "lte", "eq"), "eq": ("eq", "gte", "lte")}
-
-
-def _valid_date_filter(date_filter: str) -> bool:
-    """Barbican's _is_valid_date_filter: gt/gte/lt/lte/eq, each at most once, no contradictory pair."""
-    seen: set[str] = set()
-    try:
-        for item in date_filter.split(","):
-            operator, colon, moment = item.partition(":")
-            if not colon or operator not in _DATE_EXCLUSIONS or operator == "eq":
-                operator, moment = "eq", item  # a bare time (its own colons are not an operator's)
-            if seen.intersection(_DATE_EXCLUSIONS[operator]):
-                return False
-            parse_time(moment)
-            seen.add(operator)
-    except ValueError:
-        return False
-    return True
-
-
-def _date_conditions(column: Any, date_filters: str) -> list[Any]:
-    conditions = []
-    for item in date_filters.split(","):
-        for prefix, make in (("lte:", lambda c, t: c <= t), ("lt:", lambda c, t: c < t),
-                             ("gte:", lambda c, t: c >= t), ("gt:", lambda c, t: c > t)):
-            if item.startswith(prefix):
-                conditions.append(make(column, parse_time(item[len(prefix):])))
-                break
-        else:
-            conditions.append(column == parse_time(item))
-    return conditions
-
-
-def _valid_sorting(sorting: str) -> bool:
-    seen = set()
-    for item in sorting.split(","):
-        if ":" in item:
-            parts = item.split(":")
-            if len(parts) != 2:
-                return False
-            key, direction = parts
-        else:
-            key, direction = item, "asc"
-        if key not in SORT_KEYS or direction not in ("asc", "desc") or key in seen:
-            return False
-        seen.add(key)
-    return True
-
-
-_SORT_COLUMNS = {"created": _SECRETS.c.created_at, "updated": _SECRETS.c.updated_at, "algorithm": _SECRETS.c.algorithm,
-                 "bit_length": _SECRETS.c.bit_length, "expiration": _SECRETS.c.expiration, "mode": _SECRETS.c.mode,
-                 "name": _SECRETS.c.name, "secret_type": _SECRETS.c.secret_type, "status": _SECRETS.c.status}
-
-
-def _ordering(sort: str | None) -> list[Any]:
-    """The ORDER BY: the requested keys, then creation order (Barbican leaves it to the database)."""
-    ordering = []
-    for item in (sort.split(",") if sort else ()):
-        key, _, direction = item.partition(":")
-        ordering.append((desc if direction == "desc" else asc)(_SORT_COLUMNS[key]))
-    return [*ordering, _SECRETS.c.created_at, _SECRETS.c.id]
-
-
-def _acl_secret_ids(session: Any, user_id: str) -> list[str]:
-    """Secrets whose ACLs name ``user_id`` (Barbican's acl_only=true listing), across projects."""
-    needle = json.dumps(user_id)
-    rows = session.connection().execute(
-        select(_ACLS.c.secret_id, _ACLS.c.users)
-        .where(cast(_ACLS.c.users, String).like(f"%{_escape_like(needle)}%", escape="\\")))
-    return sorted({secret_id for secret_id, users in rows if user_id in (users or ())})
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def consumers_by_secret(session: Any, secret_ids: list[str]) -> dict[str, list[dict[str, str]]]:
