@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import io
 import logging
-import queue
 import re
 import sys
 import threading
@@ -42,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from cravat.deploy.admission import Admission
 from cravat.http.after_answer import ThenClose
 from cravat.http.errors import BadRequest, HTTPError, InternalServerError, LengthRequired, RequestEntityTooLarge
 from cravat.http.faults import STYLES, FaultRenderer
@@ -144,23 +144,6 @@ class BodyReader:
     def read(self, stream: Any, size: int | None, limit: int, deadline: float) -> bytes:
         """``size`` bytes (None: to the end, at most ``limit + 1``), or an :class:`HTTPError`."""
         return _read(stream, size, limit, deadline)
-
-
-class Admission:
-    """At most ``threads`` requests run the app at once; the rest wait for a slot, their body complete."""
-
-    def __init__(self, threads: int) -> None:
-        self.threads = threads
-        # PERF: a queue of tokens; SimpleQueue's get and put are C calls, a Semaphore's are Python (4 us a request).
-        self._tokens: queue.SimpleQueue[None] = queue.SimpleQueue()
-        for _ in range(threads):
-            self._tokens.put(None)
-
-    def __enter__(self) -> None:
-        self._tokens.get()
-
-    def __exit__(self, *exc: object) -> None:
-        self._tokens.put(None)
 
 
 class ServingGuard:

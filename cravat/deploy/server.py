@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 from cravat.api.app import API
 from cravat.api.lifecycle import collecting, start_all
-from cravat.deploy.guard import Admission, BodyReader, GuardOptions, ServingGuard
+from cravat.deploy.admission import Admission
+from cravat.deploy.guard import BodyReader, GuardOptions, ServingGuard
 from cravat.deploy.loading import LoadError, load_object
 from cravat.deploy.pasteload import PasteLoadError, load_paste_app
 from cravat.http.hosts import AllowedHosts, TrustedProxies

@@ -47,7 +47,8 @@ from granian.http import HTTP1Settings
 from granian.server.mp import WorkerProcess
 
 from cravat.api.lifecycle import stop_all
-from cravat.deploy.guard import NO_BODY, Admission, GuardOptions, RequestTimeout, ServingGuard
+from cravat.deploy.admission import Admission
+from cravat.deploy.guard import NO_BODY, GuardOptions, RequestTimeout, ServingGuard
 from cravat.deploy.listeners import own_listeners, refuse_new_connections
 from cravat.deploy.loading import LoadError
 from cravat.deploy.server import LOG_FORMAT, AppSource, ServeOptions, check_source, exit_with_parent, load_guarded
