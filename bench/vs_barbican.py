@@ -16,13 +16,17 @@ whole process (cravat's order worker thread included). Rounds alternate the
 services, so the machine's drift falls on both.
 
 HTTP: both served by gunicorn (its gthread worker, the same ``--workers``
-and ``--threads``), then both by granian (cravat's default server, through
+and threads), then both by granian (cravat's default server, through
 ``cravat serve``; Barbican through granian's own command with the same
-workers and threads), loaded by a closed-loop client of ``--connections``
+workers and app threads), loaded by a closed-loop client of ``--connections``
 keep-alive connections for ``--seconds`` per scenario (reads by wrk when it
 is installed, ``apt-get install wrk``, else by Python threads; writes by
 Python, one connection); the figure is requests per second, and each cravat
-row's ratio is to Barbican on the same server.
+row's ratio is to Barbican on the same server. It runs once for each
+``--threads`` value, a table each (default ``1,8``): 1 thread a worker is how
+Barbican's own uWSGI configuration (``etc/barbican/vassals/barbican-api.ini``:
+``processes = 1``, no threads) and OpenStack's uWSGI deployments run it, 8 is
+cravat serve's default.
 
 The cravat side is ``--cravat-paste FILE#NAME`` (by default the key manager's no-auth pipeline,
 ``etc/api-paste.ini#noauth``), configured as ``./dev serve`` runs it: a SQLite database made fresh for
@@ -197,17 +201,16 @@ class Server:
         self.log.unlink(missing_ok=True)
 
 
-def gunicorn(python: Path, module: str, port: int, opts, env: dict | None = None) -> list[str]:
+def gunicorn(python: Path, module: str, port: int, opts, threads: int) -> list[str]:
     return [str(python), "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(opts.workers),
-            "--threads", str(opts.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", module]
+            "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", module]
 
 
-def granian(python: Path, module: str, port: int, opts) -> list[str]:
-    """granian's own command line with the threads ``cravat serve`` gives it: a worker's pool is its
-    admission threads and as many again for bodies still arriving (cravat's default ``--body-threads``
-    is 4 x ``--threads``)."""
+def granian(python: Path, module: str, port: int, opts, threads: int) -> list[str]:
+    """granian's own command line, running the app on ``threads`` threads a worker, as ``cravat serve``
+    does (its further threads only wait for request bodies still arriving, outside the app)."""
     return [str(python), "-m", "granian", "--interface", "wsgi", "--http", "1", "--workers", str(opts.workers),
-            "--blocking-threads", str(opts.threads * 5), "--host", "127.0.0.1", "--port", str(port),
+            "--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "warning", module]
 
 
@@ -322,27 +325,28 @@ def wrk_load(port: int, path: str, headers: dict, connections: int, seconds: flo
     return float(rate.group(1)), int(failed.group(1)) if failed else 0
 
 
-def http_arm(opts) -> dict:
+def http_arm(opts, threads: int) -> dict:
     rows = {}
     barbican_port, cravat_port, native_port, barbican_granian_port = free_port(), free_port(), free_port(), free_port()
     paste, _, name = opts.cravat_paste.partition("#")
     services = {
         "barbican (gunicorn)": lambda: Server(gunicorn(VENV / "bin" / "python", "barbican_wsgi:application",
-                                                       barbican_port, opts), barbican_port, barbican_env()),
+                                                       barbican_port, opts, threads), barbican_port,
+                                              barbican_env()),
         "barbican (granian)": lambda: Server(granian(VENV / "bin" / "python", "barbican_wsgi:application",
-                                                     barbican_granian_port, opts), barbican_granian_port,
+                                                     barbican_granian_port, opts, threads), barbican_granian_port,
                                              barbican_env()),
         "cravat (gunicorn)": lambda: Server(
             [sys.executable, "-m", "cravat.deploy.cli", "serve", "--server", "gunicorn", "--paste", paste, "--name",
-             name or "main", "--workers", str(opts.workers), "--threads", str(opts.threads), "--bind",
+             name or "main", "--workers", str(opts.workers), "--threads", str(threads), "--bind",
              f"127.0.0.1:{cravat_port}"], cravat_port, cravat_env("gunicorn")),
         "cravat (cravat serve: granian)": lambda: Server(
             [sys.executable, "-m", "cravat.deploy.cli", "serve", "--paste", paste, "--name", name or "main",
-             "--workers", str(opts.workers), "--threads", str(opts.threads), "--bind", f"127.0.0.1:{native_port}"],
+             "--workers", str(opts.workers), "--threads", str(threads), "--bind", f"127.0.0.1:{native_port}"],
             native_port, cravat_env("granian")),
     }
     for label, start in services.items():
-        print(f"HTTP: {label}...", file=sys.stderr, flush=True)
+        print(f"HTTP, {threads} threads: {label}...", file=sys.stderr, flush=True)
         server = start()
         try:
             rows[label] = {}
@@ -380,14 +384,14 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
             for scenario, text in why.items():
                 lines.append(f"- {target} broken in {scenario}: {text}")
         lines.append("")
-    if http_rows:
-        names = list(next(iter(http_rows.values())))
-        lines += [f"### Through HTTP, requests per second ({opts.workers} worker × {opts.threads} threads, "
-                  f"{opts.connections} connections, {opts.seconds:g} s a scenario)", "",
+    for threads, rows in (http_rows or {}).items():
+        names = list(next(iter(rows.values())))
+        lines += [f"### Through HTTP, requests per second ({opts.workers} worker × {threads} "
+                  f"thread{'s' * (threads > 1)}, {opts.connections} connections, {opts.seconds:g} s a scenario)", "",
                   "| server | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-        for label, row in http_rows.items():
+        for label, row in rows.items():
             # Each cravat row is compared with Barbican on the same server.
-            base = {} if label.startswith("barbican") else http_rows.get(
+            base = {} if label.startswith("barbican") else rows.get(
                 "barbican (granian)" if "granian" in label else "barbican (gunicorn)", {})
             cells = []
             for n in names:
@@ -397,8 +401,10 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
                     cell += f" ({rate / base[n][0]:.1f}×)"
                 cells.append(cell + (f", {failed} failed" if failed else ""))
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    if http_rows:
         client = ("wrk" if opts.client == "wrk" else "Python's http.client in threads")
-        lines += ["", "Each cravat figure's ratio is to Barbican on the same server.",
+        lines += ["Each cravat figure's ratio is to Barbican on the same server.",
                   "", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client on one "
                   "connection for every service: Barbican on SQLite answers concurrent writes with "
                   "'database is locked'."]
@@ -413,7 +419,10 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=400, help="cravat requests per scenario per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", default="1,8",
+                        help="the HTTP arm's threads a worker, a comma list, one table each (default 1,8: "
+                             "Barbican's own uWSGI configuration runs one thread a process; 8 is cravat serve's "
+                             "default)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python",
@@ -428,7 +437,7 @@ def main(argv=None) -> int:
         return 0
     arms = opts.arms.split(",")
     inproc_results = inproc_arm(opts) if "inproc" in arms else None
-    http_rows = http_arm(opts) if "http" in arms else None
+    http_rows = {t: http_arm(opts, t) for t in map(int, opts.threads.split(","))} if "http" in arms else None
     text = report(".venv/bin/python bench/vs_barbican.py " + shlex.join(argv), opts, inproc_results, http_rows)
     print(text)
     if opts.markdown:
