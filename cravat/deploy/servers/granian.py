@@ -198,28 +198,32 @@ class _Runner:
         pending = _Pending(proto, environ, time.monotonic() + guard.options.body_timeout)
         self.deadlines.add(pending)
         try:
-            self._read_then_serve(pending, size)
+            proto = self._read(pending, size)
         finally:
+            # The body is whole (or the request answered): waiting for a slot and running, it is no reader.
             with self._lock:
                 self._reading -= 1
+        if proto is not None:
+            self._serve(proto, environ)
 
-    def _read_then_serve(self, pending: _Pending, size: int | None) -> None:
+    def _read(self, pending: _Pending, size: int | None) -> Any:
+        """Read the body into the environ; the protocol to answer on, or None if the request is answered."""
         environ = pending.environ
         try:
             body = self.guard.read_body(environ["wsgi.input"], size, float("inf"))
         except HTTPError as error:
             if pending.claim():
                 _respond(pending.release(), *self.guard.fault(error))
-            return
+            return None
         except BaseException:
             LOG.exception("reading a request body failed")
             if pending.claim():
                 _respond(pending.release(), *self.guard.fault(InternalServerError()))
-            return
-        if pending.claim():  # else the deadline answered 408 first: the request is not served
-            proto = pending.release()
-            self.guard.use_body(environ, body)
-            self._serve(proto, environ)
+            return None
+        if not pending.claim():
+            return None  # the deadline answered 408 first: the request is not served
+        self.guard.use_body(environ, body)
+        return pending.release()
 
     def _serve(self, proto: Any, environ: dict[str, Any]) -> None:
         answer = _StartResponse()

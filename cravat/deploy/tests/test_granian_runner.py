@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gc
 import io
+import threading
+import time
 import weakref
 
+from cravat.deploy.admission import Admission
 from cravat.deploy.guard import GuardOptions, ServingGuard
 from cravat.deploy.servers.granian import _Runner
 
@@ -49,3 +52,34 @@ def test_a_served_body_is_not_kept_until_its_deadline():
     assert len(runner.deadlines._heap) == 1  # its deadline is still to come
     assert watched() is None
     assert runner.deadlines._heap[0].environ is None
+
+
+def test_a_request_whose_body_is_whole_no_longer_counts_against_the_body_threads():
+    # A request was counted as reading its body until it was answered, its wait for an admission slot and
+    # the app's work included: with one slot and one body thread, a second POST while the first ran was a
+    # 503 "Too many request bodies", though neither client was slow (8 clients storing secrets on a
+    # `--threads 1` key manager: 10,735 of them refused in 5 s).
+    running, leave = threading.Event(), threading.Event()
+
+    def held(environ, start_response):
+        running.set()
+        leave.wait(10)
+        return echo(environ, start_response)
+
+    guard = ServingGuard(held, GuardOptions(), admission=Admission(1))
+    guard.body_threads = 1
+    runner = _Runner(guard, None, {})
+    first = threading.Thread(target=post, args=(runner, b"first"))
+    first.start()
+    assert running.wait(5)
+    answers = []
+    second = threading.Thread(target=lambda: answers.append(post(runner, b"second").answers))
+    second.start()
+    deadline = time.monotonic() + 5
+    while not answers and not guard.admission._waiting:  # refused at once, or waiting for the slot
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    leave.set()
+    first.join(10)
+    second.join(10)
+    assert answers == [[(200, b"second")]]
