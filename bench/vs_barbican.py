@@ -266,9 +266,15 @@ def _order_to_active(conn, path: str, body: bytes, headers: dict) -> int:
     return 504
 
 
-#: Scenarios that write: one connection at a time for every service, since Barbican on SQLite answers
-#: concurrent writes with "database is locked" 500s (its own limit, not this benchmark's).
+#: Scenarios that write: with threads, one connection at a time for every service, since Barbican on SQLite
+#: answers concurrent writes with "database is locked" 500s (its own limit, not this benchmark's).
 WRITES = ("secret store", "key order to ACTIVE")
+
+
+def write_connections(scenario: str, threads: int, opts) -> int:
+    """Connections loading ``scenario``: all of them, but one for a write where threads could write at once
+    (a worker of one thread runs one request at a time, so Barbican's writes never meet)."""
+    return 1 if scenario in WRITES and threads > 1 else opts.connections
 
 
 def load(port: int, method: str, path: str, body: bytes, headers: dict, connections: int,
@@ -355,7 +361,7 @@ def http_arm(opts, threads: int) -> dict:
                     rows[label][scenario] = wrk_load(server.port, path, headers, opts.connections, opts.seconds)
                 else:
                     rows[label][scenario] = load(server.port, method, path, body, headers,
-                                                 1 if scenario in WRITES else opts.connections, opts.seconds)
+                                                 write_connections(scenario, threads, opts), opts.seconds)
         finally:
             server.stop()
     return rows
