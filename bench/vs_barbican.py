@@ -21,7 +21,8 @@ and threads), then both by granian (cravat's default server, through
 workers and app threads), loaded by a closed-loop client of ``--connections``
 keep-alive connections for ``--seconds`` per scenario (reads by wrk when it
 is installed, ``apt-get install wrk``, else by Python threads; writes by
-Python, one connection); the figure is requests per second, and each cravat
+Python threads, on one connection when a worker has more than one thread);
+the figure is requests per second, and each cravat
 row's ratio is to Barbican on the same server. It runs once for each
 ``--threads`` value, a table each (default ``1,8``): 1 thread a worker is how
 Barbican's own uWSGI configuration (``etc/barbican/vassals/barbican-api.ini``:
@@ -411,9 +412,9 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
     if http_rows:
         client = ("wrk" if opts.client == "wrk" else "Python's http.client in threads")
         lines += ["Each cravat figure's ratio is to Barbican on the same server.",
-                  "", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client on one "
-                  "connection for every service: Barbican on SQLite answers concurrent writes with "
-                  "'database is locked'."]
+                  "", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client, on "
+                  f"{opts.connections} connections with 1 thread a worker and on one with more, for every service: "
+                  "Barbican on SQLite answers writes made at once with 'database is locked'."]
     return "\n".join(lines) + "\n"
 
 
