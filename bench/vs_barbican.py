@@ -22,12 +22,12 @@ workers and app threads), loaded by a closed-loop client of ``--connections``
 keep-alive connections for ``--seconds`` per scenario (reads by wrk when it
 is installed, ``apt-get install wrk``, else by Python threads; writes by
 Python threads, on one connection when a worker has more than one thread);
-the figure is requests per second, and each cravat
-row's ratio is to Barbican on the same server. It runs once for each
-``--threads`` value, a table each (default ``1,8``): 1 thread a worker is how
-Barbican's own uWSGI configuration (``etc/barbican/vassals/barbican-api.ini``:
-``processes = 1``, no threads) and OpenStack's uWSGI deployments run it, 8 is
-cravat serve's default.
+the figure is requests per second, and each cravat row's ratio is to
+Barbican on the same server. It runs once for each ``--threads`` value, a
+table each (default ``1,8``): 1 thread a worker is how Barbican's own uWSGI
+configuration (``etc/barbican/vassals/barbican-api.ini``: ``processes = 1``,
+no threads) and OpenStack's uWSGI deployments run it, 8 is cravat serve's
+default.
 
 The cravat side is ``--cravat-paste FILE#NAME`` (by default the key manager's no-auth pipeline,
 ``etc/api-paste.ini#noauth``), configured as ``./dev serve`` runs it: a SQLite database made fresh for

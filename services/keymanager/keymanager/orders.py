@@ -35,8 +35,10 @@ from keymanager.secrets import SECRET_SCHEMA
 
 ORDERS = cravat.db.Repository(Order, label="Order")
 _ORDERS = Order.__table__
-#: The caller project's order, as a row (GET: PERF, a Core query costs half the ORM's load and its session).
 _INSERT_ORDER = insert(_ORDERS)
+#: Every column of a new order, unset (the INSERT and the instance put in the session name them all).
+_UNSET = dict.fromkeys(_ORDERS.c.keys())
+#: The caller project's order, as a row (GET: PERF, a Core query costs half the ORM's load and its session).
 _ORDER_OF_PROJECT = select(_ORDERS).where(_ORDERS.c.id == bindparam("id"), _ORDERS.c.project_id == bindparam("project"))
 
 #: clean_paging_values: the default and the largest page (barbican.conf default_/max_limit_paging).
@@ -274,10 +276,8 @@ class OrdersController:
         project_id = self.km.project_of(req)
         order_type, meta = validate_order(body)
         now = utcnow()
-        values = {"id": self.km.new_id(), "project_id": project_id, "creator_id": self.km.user_of(req),
-                  "type": order_type, "meta": meta, "status": PENDING, "secret_id": None, "container_id": None,
-                  "error_status_code": None, "error_reason": None, "sub_status": None, "sub_status_message": None,
-                  "created_at": now, "updated_at": now}
+        values = {**_UNSET, "id": self.km.new_id(), "project_id": project_id, "creator_id": self.km.user_of(req),
+                  "type": order_type, "meta": meta, "status": PENDING, "created_at": now, "updated_at": now}
         # PERF: one Core INSERT, then the order in the session as the row it wrote (the ORM's flush costs a
         # fifth of the request), so that the task this request runs after its answer finds it there.
         session.connection().execute(_INSERT_ORDER, values)
@@ -310,23 +310,15 @@ class OrdersController:
     @policies.rule("order:get", "Order retrieval", in_handler=True)
     def show(self, req: cravat.Request, session: Any, id: str) -> Any:
         order = session.connection().execute(_ORDER_OF_PROJECT, {"id": id, "project": self.km.project_of(req)}).first()
-        if order is None:
-            raise errors.NotFound("Order not found.")
-        policies.authorize_order(req, order)
-        return self.view(req, order)
+        return self.view(req, _authorized(req, order))
 
     @policies.rule("order:delete", "Order deletion", in_handler=True)
     def delete(self, req: cravat.Request, session: Any, id: str) -> None:
         session.delete(self._order(req, session, id))
 
     def _order(self, req: cravat.Request, session: Any, order_id: str) -> Order:
-        """The caller project's order (Barbican's _lookup: 404 otherwise), then the rule checked against it
-        (``show`` does the same with one row)."""
-        order = ORDERS.find(session, order_id, project_id=self.km.project_of(req))
-        if order is None:
-            raise errors.NotFound("Order not found.")
-        policies.authorize_order(req, order)
-        return order
+        """The caller project's order, authorized (see ``_authorized``)."""
+        return _authorized(req, ORDERS.find(session, order_id, project_id=self.km.project_of(req)))
 
     def view(self, req: cravat.Request, order: Any) -> dict[str, Any]:
         """Barbican's Order.to_dict_fields with its ids made refs; absent fields are left out, as there."""
@@ -342,6 +334,15 @@ class OrdersController:
             if value:
                 view[name] = value
         return view
+
+
+def _authorized(req: cravat.Request, order: Any) -> Any:
+    """The caller project's order (an entity or a row) once the rule is checked against it; None (not in
+    the project, as Barbican's _lookup finds it) is 404."""
+    if order is None:
+        raise errors.NotFound("Order not found.")
+    policies.authorize_order(req, order)
+    return order
 
 
 def register(api: cravat.API, km: KeyManager) -> None:
