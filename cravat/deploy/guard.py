@@ -181,13 +181,11 @@ class ServingGuard:
 
     def call_app(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Run the app on a request the guard passed (in an admission slot, if there are slots)."""
-        if (self.draining.is_set() or self.options.close_every_connection) and self.options.connection_close:
-            start_response = _closing(start_response)
         if self.admission is None:
-            return self._call_app(environ, start_response)
+            return self.run_app(environ, start_response)
         with self.admission:
             # The app's answer is consumed inside the slot, so a slot is held for all of the app's work.
-            result = self._call_app(environ, start_response)
+            result = self.run_app(environ, start_response)
             close = getattr(result, "close", None)
             try:
                 chunks = list(result)
@@ -205,7 +203,10 @@ class ServingGuard:
         with self.admission:
             close()
 
-    def _call_app(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    def run_app(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """Run the app on a request the guard passed, in the admission slot the caller holds (if any)."""
+        if (self.draining.is_set() or self.options.close_every_connection) and self.options.connection_close:
+            start_response = _closing(start_response)
         try:
             return self.app(environ, start_response)
         except Exception:

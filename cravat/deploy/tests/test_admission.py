@@ -38,7 +38,7 @@ class Requests:
         self._leave[n], self._threads[n] = leave, thread
         thread.start()
         arrived.wait(5)
-        wait_for(lambda: n in self.entered or thread.ident in {ident for ident, _ in self.admission._waiting})
+        wait_for(lambda: n in self.entered or thread.ident in {waiter.ident for waiter in self.admission._waiting})
 
     def _request(self, n: int, leave: threading.Event, arrived: threading.Event, blocked: bool) -> None:
         if blocked and self.clocks is not None:
@@ -178,3 +178,107 @@ def test_the_cpu_clock_of_a_sleeping_thread_stands_still_and_of_a_computing_one_
         thread.join(10)
     assert after["sleeping"] - before["sleeping"] < 0.005
     assert after["computing"] - before["computing"] > 0.01
+
+
+# --- run(): work left for a thread that is running already -------------------------------------------
+
+class Works:
+    """Work for Admission.run that records the thread it ran on, each held until released."""
+
+    def __init__(self, admission: Admission) -> None:
+        self.admission = admission
+        self.ran: list[tuple[int, int]] = []  # (n, the thread it ran on)
+        self.held: dict[int, threading.Event] = {}
+
+    def work(self, n: int, *, hold: bool = False):
+        self.held[n] = release = threading.Event()
+        if not hold:
+            release.set()
+
+        def work() -> None:
+            self.ran.append((n, threading.get_ident()))
+            release.wait(10)
+
+        return work
+
+    def run_on_a_thread(self, n: int, **kwargs) -> threading.Thread:
+        thread = threading.Thread(target=self.admission.run, args=(self.work(n, **kwargs),), daemon=True)
+        thread.start()
+        wait_for(lambda: any(m == n for m, _ in self.ran))
+        return thread
+
+
+def test_work_left_while_the_slot_is_held_runs_next_on_the_thread_holding_it_in_arrival_order():
+    admission = Admission(1, cpu_time=Clocks())
+    works = Works(admission)
+    first = works.run_on_a_thread(0, hold=True)
+    # The caller leaves its work and goes back (to the server) before it has run: nothing waits for it.
+    admission.run(works.work(1))
+    admission.run(works.work(2))
+    assert [n for n, _ in works.ran] == [0]
+    works.held[0].set()
+    first.join(10)
+    assert works.ran == [(0, first.ident), (1, first.ident), (2, first.ident)]
+    assert admission.running == 0
+
+
+def test_left_work_runs_beside_a_blocked_request_on_a_thread_of_the_admission():
+    clocks = Clocks()
+    admission = Admission(2, cpu_time=clocks)
+    works = Works(admission)
+    ready = threading.Event()
+
+    def blocked_request():
+        clocks.blocked.add(threading.get_ident())
+        ready.set()
+        admission.run(works.work(0, hold=True))
+
+    first = threading.Thread(target=blocked_request, daemon=True)
+    first.start()
+    ready.wait(5)
+    wait_for(lambda: works.ran)
+    admission.run(works.work(1))  # 0 is not probed yet: left, then let in once 0 is found blocked
+    wait_for(lambda: len(works.ran) == 2)
+    helper = works.ran[1][1]
+    assert helper not in (first.ident, threading.get_ident())
+    assert not works.held[0].is_set()  # it ran beside 0, which still holds its slot
+    works.held[0].set()
+    first.join(10)
+    wait_for(lambda: admission.running == 0)
+
+
+def test_work_that_raises_is_logged_and_frees_its_slot_for_the_work_left_behind_it(caplog):
+    admission = Admission(1, cpu_time=Clocks())
+    works = Works(admission)
+    release = threading.Event()
+
+    def failing() -> None:
+        release.wait(10)
+        raise RuntimeError("the app failed")
+
+    first = threading.Thread(target=admission.run, args=(failing,), daemon=True)
+    first.start()
+    wait_for(lambda: admission.running == 1)
+    admission.run(works.work(1))
+    release.set()
+    first.join(10)
+    assert works.ran == [(1, first.ident)]
+    assert "a request's work failed in its admission slot" in caplog.text
+    assert "RuntimeError: the app failed" in caplog.text
+    assert admission.running == 0
+
+
+def test_a_waiting_request_and_left_work_are_let_in_in_arrival_order():
+    admission = Admission(1, cpu_time=Clocks())
+    works = Works(admission)
+    requests = Requests(admission)
+    first = works.run_on_a_thread(0, hold=True)
+    requests.start(10)  # parks on its gate
+    admission.run(works.work(1))  # left behind it
+    works.held[0].set()
+    first.join(10)
+    wait_for(lambda: requests.entered == [10])
+    assert [n for n, _ in works.ran] == [0]  # 1 waits for the request ahead of it
+    requests.finish(10)
+    wait_for(lambda: [n for n, _ in works.ran] == [0, 1])
+    wait_for(lambda: admission.running == 0)
