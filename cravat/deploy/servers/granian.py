@@ -4,12 +4,16 @@ Each worker process runs granian's Rust HTTP runtime, which reads request
 heads asynchronously (a slow head holds no thread; ``header_timeout`` ends
 it) and hands each request to a thread of its pool, ``threads`` +
 ``body_threads`` large. The app runs in ``threads`` admission slots
-(:class:`cravat.deploy.guard.Admission`), and only once a request's body is
-whole (:class:`_Runner`): a thread waiting for a body holds no slot, at most
-``body_threads`` wait at once (a request with a body beyond them is 503 at
-once), and a body not whole within ``body_timeout`` is answered 408 by a
-deadline thread, through granian's protocol object. So slow or stalled
-bodies hold no app thread. granian offers nothing better: its
+(:class:`cravat.deploy.admission.Admission`), and only once a request's body
+is whole (:class:`_Runner`): a thread waiting for a body holds no slot, at
+most ``body_threads`` wait at once (a request with a body beyond them waits
+:data:`BODY_THREAD_WAIT` for one, then is 503), and a body not whole within
+``body_timeout`` is answered 408 by a deadline thread, through granian's
+protocol object. So slow or stalled bodies hold no app thread. A request
+that finds no room in the slots is left to the thread that frees one
+(``Admission.run``), and its own thread waits in reserve rather than take
+the next request from granian: the app's requests run on the threads that
+are running already. granian offers nothing better: its
 ``wsgi.input`` cannot be read once the WSGI callable returned (it reads
 empty), and a blocked read cannot be cut short.
 
@@ -62,6 +66,9 @@ RESPAWN_INTERVAL = 2.0
 #: Seconds a stopping worker goes on answering kept-alive connections (with Connection: close) before
 #: granian closes the idle ones: a client busy on one hears "close" instead of losing a request to a reset.
 STOP_LINGER = 1.0
+#: Seconds a request with a body waits for one of the body threads before it is 503: enough for one whose
+#: client is fast (it waited only for the GIL), far short of a slow client's.
+BODY_THREAD_WAIT = 0.05
 #: Connections a worker holds open at once (granian's backpressure); slow heads count until header_timeout.
 MAX_CONNECTIONS = 16384
 
@@ -167,14 +174,21 @@ class _Runner:
             "wsgi.errors": sys.stderr, "wsgi.input_terminated": True, "wsgi.multiprocess": False,
             "wsgi.multithread": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
         })
+        # Each request's work runs in an admission slot (without admission, at once on its own thread).
+        self._run = guard.admission.run if guard.admission is not None else _call
         self.deadlines = _Deadlines(self._timed_out)
-        self._lock = threading.Lock()
+        self._readers = threading.Condition()
         self._reading = 0
         self.max_reading = guard.body_threads
 
     def __call__(self, proto: Any, scope: dict[str, Any]) -> None:
-        environ = self.base | scope
         guard = self.guard
+        if not scope.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in scope:
+            # No body: all of the request's work is done in a slot. This thread then holds the GIL only to
+            # leave it there, when another thread is running requests (see Admission.run).
+            self._run(functools.partial(self._bodiless, proto, scope))
+            return
+        environ = self.base | scope
         try:
             guard.check_head(environ, scope)
             size = guard.body_size(environ)
@@ -186,7 +200,10 @@ class _Runner:
             return
         # The body is read on this thread, which granian's pool has beyond the app's slots: its wait takes
         # no slot. At the deadline the 408 goes out from the deadline thread, which ends the read.
-        with self._lock:
+        with self._readers:
+            if self._reading >= self.max_reading:
+                # A reader whose client is merely fast finishes within moments: wait that long, not a slow one.
+                self._readers.wait_for(lambda: self._reading < self.max_reading, BODY_THREAD_WAIT)
             full = self._reading >= self.max_reading
             if not full:
                 self._reading += 1
@@ -201,8 +218,9 @@ class _Runner:
             proto = self._read(pending, size)
         finally:
             # The body is whole (or the request answered): waiting for a slot and running, it is no reader.
-            with self._lock:
+            with self._readers:
                 self._reading -= 1
+                self._readers.notify()
         if proto is not None:
             self._serve(proto, environ)
 
@@ -226,12 +244,36 @@ class _Runner:
         return pending.release()
 
     def _serve(self, proto: Any, environ: dict[str, Any]) -> None:
+        # Run now if a slot is free, else left for the thread whose slot frees next: this one goes back to
+        # granian's pool at once, and the request runs on a thread that is running already.
+        self._run(functools.partial(self._answer, proto, environ))
+
+    def _bodiless(self, proto: Any, scope: dict[str, Any]) -> None:
+        environ = self.base | scope
+        try:
+            self.guard.check_head(environ, scope)
+        except HTTPError as error:
+            _respond(proto, *self.guard.fault(error))
+            return
+        self._answer(proto, environ)
+
+    def _answer(self, proto: Any, environ: dict[str, Any]) -> None:
+        """Run the app and answer, in an admission slot; an app's close() (after-answer work) in it too."""
         answer = _StartResponse()
-        result = self.guard.call_app(environ, answer)
-        if isinstance(result, list):
-            proto.response_bytes(answer.status, answer.headers, b"".join(result))
+        result = self.guard.run_app(environ, answer)
+        close = getattr(result, "close", None)
+        try:
+            # The answer is read whole in the slot: a slow client's reading holds none.
+            body = b"".join(result)
+        except BaseException:
+            if close is not None:
+                close()
+            raise
+        if close is None:
+            proto.response_bytes(answer.status, answer.headers, body)
         else:
-            proto.response_iter(answer.status, answer.headers, _Chunks(result))
+            # granian calls close() once the answer is handed over, on this thread: still in the slot.
+            proto.response_iter(answer.status, answer.headers, _Chunks([body], close))
 
     def _timed_out(self, pending: _Pending) -> None:
         if pending.claim():
@@ -314,18 +356,17 @@ class _StartResponse:
 
 
 class _Chunks:
-    """An app's answer as granian's response_iter reads it: ``__next__`` and ``close``."""
+    """An answer as granian's response_iter reads it: ``__next__``, then ``close``, the app's."""
 
-    __slots__ = ("inner", "__next__")
+    __slots__ = ("__next__", "close")
 
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.__next__ = iter(inner).__next__
+    def __init__(self, chunks: list[bytes], close: Any) -> None:
+        self.__next__ = iter(chunks).__next__
+        self.close = close
 
-    def close(self) -> None:
-        close = getattr(self.inner, "close", None)
-        if close is not None:
-            close()
+
+def _call(work: Any) -> None:
+    work()
 
 
 def _respond(proto: Any, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
