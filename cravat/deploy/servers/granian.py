@@ -69,6 +69,8 @@ STOP_LINGER = 1.0
 #: Seconds a request with a body waits for one of the body threads before it is 503: enough for one whose
 #: client is fast (it waited only for the GIL), far short of a slow client's.
 BODY_THREAD_WAIT = 0.05
+#: Seconds between two wakes of the body deadlines' thread at most (see _Deadlines).
+DEADLINE_GRAIN = 0.1
 #: Connections a worker holds open at once (granian's backpressure); slow heads count until header_timeout.
 MAX_CONNECTIONS = 16384
 
@@ -318,10 +320,16 @@ class _Pending:
 
 
 class _Deadlines:
-    """One thread calling ``expire(pending)`` for each pending request whose deadline has passed."""
+    """One thread calling ``expire(pending)`` for each pending request whose deadline has passed.
 
-    def __init__(self, expire: Any) -> None:
+    PERF: the thread wakes at most once a ``grain``, and ends every entry due by then together. Every
+    request with a body has an entry until its deadline, answered or not, so a wake per entry was a
+    thread switch for every POST, ``body_timeout`` after it (a body's 408 may come up to a grain late).
+    """
+
+    def __init__(self, expire: Any, grain: float = DEADLINE_GRAIN) -> None:
         self._expire = expire
+        self.grain = grain
         self._heap: list[_Pending] = []
         self._wake = threading.Condition()
         threading.Thread(target=self._run, name="cravat-deadlines", daemon=True).start()
@@ -333,14 +341,24 @@ class _Deadlines:
                 self._wake.notify()
 
     def _run(self) -> None:
+        woke = -math.inf
         while True:
             with self._wake:
-                now = time.monotonic()
-                while not self._heap or self._heap[0].deadline > now:
-                    self._wake.wait(timeout=(self._heap[0].deadline - now) if self._heap else None)
+                while True:
                     now = time.monotonic()
-                pending = heapq.heappop(self._heap)
-            self._expire(pending)
+                    if not self._heap:
+                        self._wake.wait()
+                        continue
+                    at = max(self._heap[0].deadline, woke + self.grain)
+                    if at <= now:
+                        break
+                    self._wake.wait(at - now)
+                woke = now
+                due = []
+                while self._heap and self._heap[0].deadline <= now:
+                    due.append(heapq.heappop(self._heap))
+            for pending in due:
+                self._expire(pending)
 
 
 class _StartResponse:
