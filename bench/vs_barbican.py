@@ -22,8 +22,11 @@ workers and app threads), loaded by a closed-loop client of ``--connections``
 keep-alive connections for ``--seconds`` per scenario (reads by wrk when it
 is installed, ``apt-get install wrk``, else by Python threads; writes by
 Python threads, on one connection when a worker has more than one thread);
-the figure is requests per second, and each cravat row's ratio is to
-Barbican on the same server. It runs once for each ``--threads`` value, a
+the figure is requests per second, the median of ``--rounds`` rounds, and
+each cravat row's ratio is to Barbican on the same server. The four servers
+run side by side (each Barbican with its own home and database), and each
+scenario loads each of them in turn, once a round, the order rotated every
+round: the machine's drift, up to 2x within one run, falls on all alike. It runs once for each ``--threads`` value, a
 table each (default ``1,8``): 1 thread a worker is how Barbican's own uWSGI
 configuration (``etc/barbican/vassals/barbican-api.ini``: ``processes = 1``,
 no threads) and OpenStack's uWSGI deployments run it, 8 is cravat serve's
@@ -100,20 +103,32 @@ kek = {kek}
         paste = (VENV / "etc" / "barbican" / "barbican-api-paste.ini").read_text()
         (RUN / "barbican-api-paste-noauth.ini").write_text(
             paste.replace("/v1: barbican-api-keystone", "/v1: barbican_api"))
-        (RUN / "barbican_wsgi.py").write_text(
-            "import os, webob\n"
-            f"os.environ['HOME'] = {str(RUN)!r}\n"
-            "# Barbican 23's no-auth context reads req.request_id, which nothing sets (context.py:125).\n"
-            "webob.request.BaseRequest.request_id = property(lambda self: self.environ.get('openstack.request_id'))\n"
-            "from paste import deploy\n"
-            f"application = deploy.loadapp('config:{RUN}/barbican-api-paste-noauth.ini')\n")
+    # Written at every set-up: its HOME (where Barbican reads barbican.conf) is each server's own, from the
+    # environment (barbican_env).
+    (RUN / "barbican_wsgi.py").write_text(
+        "import os, webob\n"
+        f"os.environ.setdefault('HOME', {str(RUN)!r})\n"
+        "# Barbican 23's no-auth context reads req.request_id, which nothing sets (context.py:125).\n"
+        "webob.request.BaseRequest.request_id = property(lambda self: self.environ.get('openstack.request_id'))\n"
+        "from paste import deploy\n"
+        f"application = deploy.loadapp('config:{RUN}/barbican-api-paste-noauth.ini')\n")
 
 
-def barbican_env() -> dict:
-    """The environment for one run of Barbican, on a fresh database (``db_auto_create`` makes it), as cravat's."""
-    for stale in RUN.glob("barbican.sqlite*"):
+def barbican_env(label: str | None = None) -> dict:
+    """The environment for one run of Barbican, on a fresh database (``db_auto_create`` makes it), as cravat's;
+    with a ``label``, in a home of its own (its barbican.conf naming its own database), so that two Barbican
+    servers can run side by side."""
+    home = RUN
+    if label is not None:
+        home = RUN / label
+        (home / ".barbican").mkdir(parents=True, exist_ok=True)
+        conf = (RUN / ".barbican" / "barbican.conf").read_text()
+        (home / ".barbican" / "barbican.conf").write_text(
+            conf.replace(f"{RUN}/barbican.sqlite", f"{home}/barbican.sqlite")
+                .replace(f"{RUN}/barbican.log", f"{home}/barbican.log"))
+    for stale in home.glob("barbican.sqlite*"):
         stale.unlink()
-    return {**os.environ, "HOME": str(RUN), "PYTHONPATH": str(RUN)}
+    return {**os.environ, "HOME": str(home), "PYTHONPATH": str(RUN)}
 
 
 def cravat_env(label: str) -> dict:
@@ -333,39 +348,57 @@ def wrk_load(port: int, path: str, headers: dict, connections: int, seconds: flo
 
 
 def http_arm(opts, threads: int) -> dict:
-    rows = {}
-    barbican_port, cravat_port, native_port, barbican_granian_port = free_port(), free_port(), free_port(), free_port()
+    """{server: {scenario: (median rate, failed)}}: the four servers run side by side, idle but for the
+    one being loaded, and each scenario is loaded on each of them in turn, ``--rounds`` times, the order
+    rotated every round, so the machine's drift (up to 2x within a run) falls on all of them alike."""
+    ports = {label: free_port() for label in HTTP_SERVERS}
     paste, _, name = opts.cravat_paste.partition("#")
-    services = {
-        "barbican (gunicorn)": lambda: Server(gunicorn(VENV / "bin" / "python", "barbican_wsgi:application",
-                                                       barbican_port, opts, threads), barbican_port,
-                                              barbican_env()),
-        "barbican (granian)": lambda: Server(granian(VENV / "bin" / "python", "barbican_wsgi:application",
-                                                     barbican_granian_port, opts, threads), barbican_granian_port,
-                                             barbican_env()),
-        "cravat (gunicorn)": lambda: Server(
-            [sys.executable, "-m", "cravat.deploy.cli", "serve", "--server", "gunicorn", "--paste", paste, "--name",
-             name or "main", "--workers", str(opts.workers), "--threads", str(threads), "--bind",
-             f"127.0.0.1:{cravat_port}"], cravat_port, cravat_env("gunicorn")),
-        "cravat (cravat serve: granian)": lambda: Server(
-            [sys.executable, "-m", "cravat.deploy.cli", "serve", "--paste", paste, "--name", name or "main",
-             "--workers", str(opts.workers), "--threads", str(threads), "--bind", f"127.0.0.1:{native_port}"],
-            native_port, cravat_env("granian")),
+    barbican = VENV / "bin" / "python"
+    commands = {
+        "barbican (gunicorn)": (gunicorn(barbican, "barbican_wsgi:application", ports["barbican (gunicorn)"], opts,
+                                         threads), lambda: barbican_env("gunicorn")),
+        "barbican (granian)": (granian(barbican, "barbican_wsgi:application", ports["barbican (granian)"], opts,
+                                       threads), lambda: barbican_env("granian")),
+        "cravat (gunicorn)": ([sys.executable, "-m", "cravat.deploy.cli", "serve", "--server", "gunicorn", "--paste",
+                               paste, "--name", name or "main", "--workers", str(opts.workers), "--threads",
+                               str(threads), "--bind", f"127.0.0.1:{ports['cravat (gunicorn)']}"],
+                              lambda: cravat_env("gunicorn")),
+        "cravat (cravat serve: granian)": ([sys.executable, "-m", "cravat.deploy.cli", "serve", "--paste", paste,
+                                            "--name", name or "main", "--workers", str(opts.workers), "--threads",
+                                            str(threads), "--bind",
+                                            f"127.0.0.1:{ports['cravat (cravat serve: granian)']}"],
+                                           lambda: cravat_env("granian")),
     }
-    for label, start in services.items():
-        print(f"HTTP, {threads} threads: {label}...", file=sys.stderr, flush=True)
-        server = start()
-        try:
-            rows[label] = {}
-            for scenario, method, path, body, headers in http_scenarios(server.port):
-                if scenario not in WRITES and opts.client == "wrk":
-                    rows[label][scenario] = wrk_load(server.port, path, headers, opts.connections, opts.seconds)
-                else:
-                    rows[label][scenario] = load(server.port, method, path, body, headers,
-                                                 write_connections(scenario, threads, opts), opts.seconds)
-        finally:
+    servers: dict[str, Server] = {}
+    try:
+        for label in HTTP_SERVERS:
+            print(f"HTTP, {threads} threads: starting {label}...", file=sys.stderr, flush=True)
+            command, env = commands[label]
+            servers[label] = Server(command, ports[label], env())
+        scenarios = {label: http_scenarios(server.port) for label, server in servers.items()}
+        samples: dict[str, dict[str, list[tuple[float, int]]]] = {label: {} for label in servers}
+        for index, (scenario, *_) in enumerate(scenarios[HTTP_SERVERS[0]]):
+            for round_ in range(opts.rounds):
+                turn = HTTP_SERVERS[round_ % len(HTTP_SERVERS):] + HTTP_SERVERS[:round_ % len(HTTP_SERVERS)]
+                print(f"HTTP, {threads} threads: {scenario}, round {round_ + 1}...", file=sys.stderr, flush=True)
+                for label in turn:
+                    _, method, path, body, headers = scenarios[label][index]
+                    port = servers[label].port
+                    if scenario not in WRITES and opts.client == "wrk":
+                        sample = wrk_load(port, path, headers, opts.connections, opts.seconds)
+                    else:
+                        sample = load(port, method, path, body, headers, write_connections(scenario, threads, opts),
+                                      opts.seconds)
+                    samples[label].setdefault(scenario, []).append(sample)
+    finally:
+        for server in servers.values():
             server.stop()
-    return rows
+    return {label: {scenario: (statistics.median(rate for rate, _ in runs), sum(failed for _, failed in runs))
+                    for scenario, runs in by_scenario.items()} for label, by_scenario in samples.items()}
+
+
+#: The HTTP arm's servers, in their first round's order.
+HTTP_SERVERS = ["barbican (gunicorn)", "barbican (granian)", "cravat (gunicorn)", "cravat (cravat serve: granian)"]
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -394,7 +427,8 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
     for threads, rows in (http_rows or {}).items():
         names = list(next(iter(rows.values())))
         lines += [f"### Through HTTP, requests per second ({opts.workers} worker × {threads} "
-                  f"thread{'s' * (threads > 1)}, {opts.connections} connections, {opts.seconds:g} s a scenario)", "",
+                  f"thread{'s' * (threads > 1)}, {opts.connections} connections, {opts.seconds:g} s a scenario, "
+                  f"median of {opts.rounds} rounds)", "",
                   "| server | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
         for label, row in rows.items():
             # Each cravat row is compared with Barbican on the same server.
@@ -411,7 +445,8 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
         lines.append("")
     if http_rows:
         client = ("wrk" if opts.client == "wrk" else "Python's http.client in threads")
-        lines += ["Each cravat figure's ratio is to Barbican on the same server.",
+        lines += ["Each cravat figure's ratio is to Barbican on the same server. The four servers run side by side;"
+                  " each scenario loads each server in turn, once a round, the order rotated every round.",
                   "", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client, on "
                   f"{opts.connections} connections with 1 thread a worker and on one with more, for every service: "
                   "Barbican on SQLite answers writes made at once with 'database is locked'."]
@@ -424,7 +459,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cravat-paste", default="etc/api-paste.ini#noauth",
                         help="the cravat key manager's no-auth pipeline, FILE#NAME")
     parser.add_argument("--requests", type=int, default=400, help="cravat requests per scenario per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of each arm, the figure their median: in-process the services alternate; "
+                             "through HTTP each scenario loads each server in turn, the order rotated each round")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", default="1,8",
                         help="the HTTP arm's threads a worker, a comma list, one table each (default 1,8: "
