@@ -33,7 +33,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import sqlalchemy
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from cravat.db.repository import Repository
 
@@ -108,6 +112,32 @@ class Task:
         """Record the result, in the transaction that marks the task done: by default, the entity is ACTIVE."""
         setattr(entity, self.status_field, self.active_status)
 
+    def record(self, session: Session, entity: Any, **values: Any) -> None:
+        """Set ``values`` (attribute names) on ``entity``, written at once by one UPDATE of its row.
+
+        PERF: an entity changed by setting its attributes is written by the
+        session's flush, which cost a third of a short task's end (a key
+        order's). A ``handle_success`` that makes all its changes with one
+        ``record`` (the status among them, in place of ``super()``'s) saves
+        it. The instance holds the values as saved: the flush finds nothing
+        to write. A row that is gone raises ``StaleDataError``, as the flush
+        would, and the task fails.
+        """
+        mapper = sqlalchemy.inspect(entity).mapper
+        if mapper.version_id_col is not None:  # the flush checks and bumps the version: leave it the flush's
+            for key, value in values.items():
+                setattr(entity, key, value)
+            return
+        statement, params = _update_of(mapper, tuple(values)), dict(values)
+        for index, key in enumerate(mapper.primary_key_from_instance(entity)):
+            params[f"_pk{index}"] = key
+        result = session.connection().execute(statement, params)
+        if result.rowcount != 1:
+            raise StaleDataError(f"UPDATE of {mapper.local_table.name} matched {result.rowcount} rows, not 1: "
+                                 "the row is gone")
+        for key, value in values.items():
+            set_committed_value(entity, key, value)
+
     def handle_error(self, session: Session, entity: Any, code: int, reason: str, run: TaskRun) -> None:
         """Record the failure on the entity, as Barbican's orders do: ERROR, a status code and a reason."""
         setattr(entity, self.status_field, self.error_status)
@@ -122,3 +152,18 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<task {self.name}>"
+
+
+_UPDATES: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _update_of(mapper: Any, keys: tuple[str, ...]) -> Any:
+    """``UPDATE <table> SET <the keys' columns> WHERE <primary key>``, built once for each set of keys."""
+    statement = _UPDATES.get((mapper, keys))
+    if statement is None:
+        table = mapper.local_table
+        where = [column == bindparam(f"_pk{index}") for index, column in enumerate(mapper.primary_key)]
+        statement = update(table).where(*where).values(
+            {mapper.get_property(key).columns[0].name: bindparam(key) for key in keys})
+        _UPDATES[(mapper, keys)] = statement
+    return statement

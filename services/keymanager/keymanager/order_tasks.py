@@ -104,7 +104,7 @@ class ProcessTypeOrder(cravat.tasks.Task):
                   "mode": meta.get("mode"), "expiration": parse_time(expiration) if expiration else None}
         if order.type == "key":
             secret = store.store_secret(session, self.km, payload=result, secret_type="symmetric", **common)
-            order.secret_id = secret.id
+            made = {"secret_id": secret.id}
         else:
             private = store.store_secret(session, self.km, payload=result.private_key, secret_type="private",
                                          **common)
@@ -116,11 +116,11 @@ class ProcessTypeOrder(cravat.tasks.Task):
                 members.append(("private_key_passphrase", phrase.id))
             container = add_container(session, self.km, project_id=order.project_id, creator_id=order.creator_id,
                                       name=meta.get("name"), type=meta["algorithm"].lower(), members=members)
-            order.container_id = container.id
+            made = {"container_id": container.id}
         # Barbican's FollowOnProcessingStatusDTO: a finished order's sub-status is "Unknown", and so its message.
-        order.sub_status = order.sub_status_message = "Unknown"
-        order.updated_at = utcnow()
-        super().handle_success(session, order, result, run)
+        # The order ACTIVE (what super() would set), all in one UPDATE (PERF: no flush).
+        self.record(session, order, **made, sub_status="Unknown", sub_status_message="Unknown",
+                    updated_at=utcnow(), **{self.status_field: self.active_status})
 
     def handle_error(self, session: Any, order: Order, code: int, reason: str, run: cravat.tasks.TaskRun) -> None:
         if not reason.startswith(TASK_NAME):
