@@ -7,7 +7,8 @@ it) and hands each request to a thread of its pool, ``threads`` +
 (:class:`cravat.deploy.admission.Admission`), and only once a request's body
 is whole (:class:`_Runner`): a thread waiting for a body holds no slot, at
 most ``body_threads`` wait at once (a request with a body beyond them waits
-:data:`BODY_THREAD_WAIT` for one, then is 503), and a body not whole within
+:data:`BODY_THREAD_WAIT` for one if the newest of them began within it,
+one such request at a time, else is 503 at once), and a body not whole within
 ``body_timeout`` is answered 408 by a deadline thread, through granian's
 protocol object. So slow or stalled bodies hold no app thread. A request
 that finds no room in the slots is left to the thread that frees one
@@ -181,6 +182,8 @@ class _Runner:
         self.deadlines = _Deadlines(self._timed_out)
         self._readers = threading.Condition()
         self._reading = 0
+        self._waiting = False  # a request waits for a body thread (one at most)
+        self._newest_reader = -math.inf  # when the newest reader began
         self.max_reading = guard.body_threads
 
     def __call__(self, proto: Any, scope: dict[str, Any]) -> None:
@@ -203,12 +206,20 @@ class _Runner:
         # The body is read on this thread, which granian's pool has beyond the app's slots: its wait takes
         # no slot. At the deadline the 408 goes out from the deadline thread, which ends the read.
         with self._readers:
-            if self._reading >= self.max_reading:
-                # A reader whose client is merely fast finishes within moments: wait that long, not a slow one.
-                self._readers.wait_for(lambda: self._reading < self.max_reading, BODY_THREAD_WAIT)
+            if (self._reading >= self.max_reading and not self._waiting
+                    and time.monotonic() - self._newest_reader < BODY_THREAD_WAIT):
+                # The newest reader began moments ago: its client may be merely fast, and done within moments.
+                # One request waits that long for it, no more: a waiter holds a thread of granian's pool, which
+                # the app's requests need (slow clients arriving all the time took them all: 244 requests/s).
+                self._waiting = True
+                try:
+                    self._readers.wait_for(lambda: self._reading < self.max_reading, BODY_THREAD_WAIT)
+                finally:
+                    self._waiting = False
             full = self._reading >= self.max_reading
             if not full:
                 self._reading += 1
+                self._newest_reader = time.monotonic()
         if full:
             # Every body thread waits on a client: refuse at once rather than take a thread the others need.
             _respond(proto, *guard.fault(ServiceUnavailable(

@@ -202,3 +202,29 @@ def test_the_deadline_thread_wakes_once_a_grain_for_the_entries_due_in_it():
     assert all(at < deadline + 0.1 + 1.0 for deadline, at in ended)  # within a grain, and the machine's slack
     wakes = 1 + sum(1 for (_, a), (_, b) in zip(ended, ended[1:]) if b - a > 0.005)
     assert wakes <= 4, [round(at - start, 3) for _, at in ended]
+
+
+def test_a_body_arriving_while_the_body_threads_have_read_a_while_is_refused_without_waiting():
+    # A request with a body waited BODY_THREAD_WAIT for a body thread whatever the readers were, holding a
+    # thread of granian's pool meanwhile: with 80 slow clients reopening as they were refused, the waiters
+    # took the threads the app's requests needed (bench/hostile.py: 244 requests/s against 14,772 idle).
+    # Readers that began longer ago than that are slow clients: the request is refused at once.
+    guard = ServingGuard(echo, GuardOptions(), admission=Admission(1))
+    guard.body_threads = 1
+    runner = _Runner(guard, None, {})
+    waits = []
+
+    class Recorded(threading.Condition):
+        def wait_for(self, predicate, timeout=None):
+            waits.append(timeout)
+            return super().wait_for(predicate, timeout)
+
+    runner._readers = Recorded()
+    first = threading.Thread(target=post_slowly, args=(runner, b"first", 1.0))
+    first.start()
+    wait_for_reader(runner)
+    time.sleep(0.06)  # the reader is older than BODY_THREAD_WAIT
+    second = post(runner, b"second")
+    assert [status for status, _ in second.answers] == [503]
+    assert waits == []
+    first.join(10)
