@@ -124,11 +124,12 @@ class Task:
         would, and the task fails.
         """
         mapper = sqlalchemy.inspect(entity).mapper
-        if mapper.version_id_col is not None:  # the flush checks and bumps the version: leave it the flush's
+        statement = _update_of(mapper, tuple(values))
+        if statement is None:  # a versioned or inherited mapper: the flush's to write
             for key, value in values.items():
                 setattr(entity, key, value)
             return
-        statement, params = _update_of(mapper, tuple(values)), dict(values)
+        params = dict(values)
         for index, key in enumerate(mapper.primary_key_from_instance(entity)):
             params[f"_pk{index}"] = key
         result = session.connection().execute(statement, params)
@@ -158,12 +159,18 @@ _UPDATES: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
 
 def _update_of(mapper: Any, keys: tuple[str, ...]) -> Any:
-    """``UPDATE <table> SET <the keys' columns> WHERE <primary key>``, built once for each set of keys."""
-    statement = _UPDATES.get((mapper, keys))
-    if statement is None:
-        table = mapper.local_table
+    """``UPDATE <table> SET <the keys' columns> WHERE <primary key>``, built once for each set of keys; None
+    where one UPDATE of one table cannot do the flush's work (a version to check and bump, or a column of
+    another table, as an inherited mapper's)."""
+    try:
+        return _UPDATES[(mapper, keys)]
+    except KeyError:
+        pass
+    table = mapper.local_table
+    columns = {key: mapper.get_property(key).columns[0] for key in keys}
+    statement = None
+    if mapper.version_id_col is None and all(column.table is table for column in columns.values()):
         where = [column == bindparam(f"_pk{index}") for index, column in enumerate(mapper.primary_key)]
-        statement = update(table).where(*where).values(
-            {mapper.get_property(key).columns[0].name: bindparam(key) for key in keys})
-        _UPDATES[(mapper, keys)] = statement
+        statement = update(table).where(*where).values({column.name: bindparam(key) for key, column in columns.items()})
+    _UPDATES[(mapper, keys)] = statement
     return statement

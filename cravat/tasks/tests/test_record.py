@@ -1,7 +1,7 @@
 """``Task.record``: a task's changes to its entity written with one UPDATE, not by the session's flush."""
 
 import pytest
-from sqlalchemy import Integer, String, event
+from sqlalchemy import ForeignKey, Integer, String, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,13 +28,28 @@ class Versioned(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class Resource(Base):
+    __tablename__ = "resources"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    __mapper_args__ = {"polymorphic_on": kind, "polymorphic_identity": "resource"}
+
+
+class Volume(Resource):
+    __tablename__ = "volumes"
+    id: Mapped[str] = mapped_column(String(36), ForeignKey("resources.id"), primary_key=True)
+    size: Mapped[int | None] = mapped_column(Integer)
+    __mapper_args__ = {"polymorphic_identity": "volume"}
+
+
 @pytest.fixture
 def db(tmp_path):
     database = Database(f"sqlite:///{tmp_path}/jobs.db", metadata=Base.metadata)
     Base.metadata.create_all(database.engine)
     with database.transaction(write=True) as session:
         session.add_all([Job(id="a", status="PENDING"), Job(id="b", status="PENDING"),
-                         Versioned(id="v", status="PENDING")])
+                         Versioned(id="v", status="PENDING"), Volume(id="vol", status="PENDING")])
     yield database
     database.stop()
 
@@ -78,3 +93,14 @@ def test_a_versioned_entity_is_left_to_the_flush_which_checks_its_version(db):
     with db.transaction() as session:
         row = session.get(Versioned, "v")
         assert (row.status, row.version) == ("ACTIVE", 2)
+
+
+def test_an_inherited_entity_whose_columns_span_two_tables_is_left_to_the_flush(db):
+    # Volume's status lives in the parent table: one UPDATE of the volumes table cannot write it.
+    with db.transaction(write=True) as session:
+        volume = session.get(Volume, "vol")
+        Task().record(session, volume, status="ACTIVE", size=8)
+        assert volume in session.dirty
+    with db.transaction() as session:
+        row = session.get(Volume, "vol")
+        assert (row.status, row.size) == ("ACTIVE", 8)
