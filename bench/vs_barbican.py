@@ -351,35 +351,35 @@ def http_arm(opts, threads: int) -> dict:
     """{server: {scenario: (median rate, failed)}}: the four servers run side by side, idle but for the
     one being loaded, and each scenario is loaded on each of them in turn, ``--rounds`` times, the order
     rotated every round, so the machine's drift (up to 2x within a run) falls on all of them alike."""
-    ports = {label: free_port() for label in HTTP_SERVERS}
     paste, _, name = opts.cravat_paste.partition("#")
     barbican = VENV / "bin" / "python"
-    commands = {
-        "barbican (gunicorn)": (gunicorn(barbican, "barbican_wsgi:application", ports["barbican (gunicorn)"], opts,
-                                         threads), lambda: barbican_env("gunicorn")),
-        "barbican (granian)": (granian(barbican, "barbican_wsgi:application", ports["barbican (granian)"], opts,
-                                       threads), lambda: barbican_env("granian")),
-        "cravat (gunicorn)": ([sys.executable, "-m", "cravat.deploy.cli", "serve", "--server", "gunicorn", "--paste",
-                               paste, "--name", name or "main", "--workers", str(opts.workers), "--threads",
-                               str(threads), "--bind", f"127.0.0.1:{ports['cravat (gunicorn)']}"],
-                              lambda: cravat_env("gunicorn")),
-        "cravat (cravat serve: granian)": ([sys.executable, "-m", "cravat.deploy.cli", "serve", "--paste", paste,
-                                            "--name", name or "main", "--workers", str(opts.workers), "--threads",
-                                            str(threads), "--bind",
-                                            f"127.0.0.1:{ports['cravat (cravat serve: granian)']}"],
-                                           lambda: cravat_env("granian")),
+
+    def cravat(port: int, *server: str) -> list[str]:
+        return [sys.executable, "-m", "cravat.deploy.cli", "serve", *server, "--paste", paste, "--name",
+                name or "main", "--workers", str(opts.workers), "--threads", str(threads), "--bind",
+                f"127.0.0.1:{port}"]
+
+    # Each server's command for a port, and its environment; in the first round's order.
+    services = {
+        "barbican (gunicorn)": (lambda port: gunicorn(barbican, "barbican_wsgi:application", port, opts, threads),
+                                lambda: barbican_env("gunicorn")),
+        "barbican (granian)": (lambda port: granian(barbican, "barbican_wsgi:application", port, opts, threads),
+                               lambda: barbican_env("granian")),
+        "cravat (gunicorn)": (lambda port: cravat(port, "--server", "gunicorn"), lambda: cravat_env("gunicorn")),
+        "cravat (cravat serve: granian)": (cravat, lambda: cravat_env("granian")),
     }
+    labels = list(services)
     servers: dict[str, Server] = {}
     try:
-        for label in HTTP_SERVERS:
+        for label, (command, env) in services.items():
             print(f"HTTP, {threads} threads: starting {label}...", file=sys.stderr, flush=True)
-            command, env = commands[label]
-            servers[label] = Server(command, ports[label], env())
+            port = free_port()
+            servers[label] = Server(command(port), port, env())
         scenarios = {label: http_scenarios(server.port) for label, server in servers.items()}
-        samples: dict[str, dict[str, list[tuple[float, int]]]] = {label: {} for label in servers}
-        for index, (scenario, *_) in enumerate(scenarios[HTTP_SERVERS[0]]):
+        samples: dict[str, dict[str, list[tuple[float, int]]]] = {label: {} for label in labels}
+        for index, (scenario, *_) in enumerate(scenarios[labels[0]]):
             for round_ in range(opts.rounds):
-                turn = HTTP_SERVERS[round_ % len(HTTP_SERVERS):] + HTTP_SERVERS[:round_ % len(HTTP_SERVERS)]
+                turn = labels[round_ % len(labels):] + labels[:round_ % len(labels)]
                 print(f"HTTP, {threads} threads: {scenario}, round {round_ + 1}...", file=sys.stderr, flush=True)
                 for label in turn:
                     _, method, path, body, headers = scenarios[label][index]
@@ -395,10 +395,6 @@ def http_arm(opts, threads: int) -> dict:
             server.stop()
     return {label: {scenario: (statistics.median(rate for rate, _ in runs), sum(failed for _, failed in runs))
                     for scenario, runs in by_scenario.items()} for label, by_scenario in samples.items()}
-
-
-#: The HTTP arm's servers, in their first round's order.
-HTTP_SERVERS = ["barbican (gunicorn)", "barbican (granian)", "cravat (gunicorn)", "cravat (cravat serve: granian)"]
 
 
 # --- report -----------------------------------------------------------------------------------
