@@ -10,7 +10,7 @@ from cravat.db.errors import DatabaseUnavailable, EntityNotFound, install_error_
 from cravat.db.migrations import MigrationError
 from cravat.db.pagination import MarkerPage, OffsetPage, marker_page, offset_page
 from cravat.db.repository import Repository
-from cravat.db.resource import SessionResource, attach, database_of, request_transaction
+from cravat.db.resource import SessionResource, after_transaction, attach, database_of, request_transaction
 
 __all__ = [
     "DEFAULT_URL",
@@ -23,6 +23,7 @@ __all__ = [
     "Repository",
     "SessionResource",
     "after_commit",
+    "after_transaction",
     "attach",
     "database_of",
     "db_now",

@@ -10,11 +10,19 @@ before the answer is encoded: a commit that fails is a fault (409 or 503),
 never a 201 for data that was not saved. It rolls back when the handler
 raises. Every resource that needs the request's transaction (the task
 client) shares the one unit this module opens, whichever is opened first.
+
+Work that needs what the transaction saved, and must be done before the
+answer (the task client's short tasks, ``in_request = "before_answer"``),
+is left with :func:`after_transaction`: whichever resource opened the
+transaction runs it once the transaction has committed and its session is
+closed, so the work holds no connection of the request's and takes the
+database's write lock after the request's commit let go of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,8 +31,12 @@ from sqlalchemy.orm import Session
 from cravat.db.engine import Database
 from cravat.db.errors import install_error_handlers
 
+LOG = logging.getLogger(__name__)
+
 #: Where the request's session lives while the request runs.
 ENV_SESSION = "cravat.db.session"
+#: Where the request keeps work for once its transaction has committed and closed (after_transaction).
+ENV_AFTER_TRANSACTION = "cravat.db.after_transaction"
 
 #: Methods whose requests only read: on SQLite they begin a plain (deferred) transaction.
 _READS = frozenset(("GET", "HEAD", "OPTIONS"))
@@ -38,12 +50,37 @@ def request_transaction(req: Any, database: Database) -> Iterator[Session]:
     if session is not None:
         yield session
         return
-    with database.transaction(write=environ["REQUEST_METHOD"] not in _READS) as session:
-        environ[ENV_SESSION] = session
+    try:
+        with database.transaction(write=environ["REQUEST_METHOD"] not in _READS) as session:
+            environ[ENV_SESSION] = session
+            try:
+                yield session
+            finally:
+                environ.pop(ENV_SESSION, None)
+    except BaseException:
+        environ.pop(ENV_AFTER_TRANSACTION, None)  # rolled back: nothing it saved is there to work on
+        raise
+    hooks = environ.pop(ENV_AFTER_TRANSACTION, None)
+    if hooks:
+        _run(hooks)
+
+
+def after_transaction(environ: dict[str, Any], hook: Callable[[], object]) -> None:
+    """Run ``hook()`` once the request's transaction has committed and its session closed, before the answer.
+
+    Called while the transaction is open (or from its ``after_commit``); the
+    hook is forgotten if it rolls back. A hook that raises is logged, and the
+    next one runs: the transaction is committed already.
+    """
+    environ.setdefault(ENV_AFTER_TRANSACTION, []).append(hook)
+
+
+def _run(hooks: list[Callable[[], object]]) -> None:
+    for hook in hooks:
         try:
-            yield session
-        finally:
-            environ.pop(ENV_SESSION, None)
+            hook()
+        except Exception:
+            LOG.exception("work after the request's transaction failed (the transaction is committed)")
 
 
 class SessionResource:
