@@ -45,16 +45,17 @@ class EnqueueError(ValueError):
 class TaskClient:
     """Enqueues tasks in ``session``'s transaction. The request's is the ``tasks`` resource.
 
-    ``after_answer``: the request's ``req.after_answer``: a short task it enqueues on the embedded
-    transport is run by the request's thread once its answer is sent (``TaskSettings.after_answer``).
+    ``in_request``: how the request runs work of its own once its transaction has committed (before or
+    after its answer, ``TaskSettings.in_request``): a short task it enqueues on the embedded transport
+    is run by the request's thread that way, not by a worker.
     """
 
     def __init__(self, tasks: Tasks, session: Session, request_id: str | None = None,
-                 after_answer: Callable[[Callable[[], object]], None] | None = None) -> None:
+                 in_request: Callable[[Callable[[], object]], None] | None = None) -> None:
         self._tasks = tasks
         self.session = session
         self.request_id = request_id
-        self._after_answer = after_answer
+        self._in_request = in_request
 
     def enqueue(self, name: str, entity_id: Any, arguments: Mapping[str, Any] | None = None, *,
                 delay: float = 0.0) -> str:
@@ -68,21 +69,21 @@ class TaskClient:
         task_id = str(uuid.uuid4())
         entity = str(entity_id)
         settings = self._tasks.settings
-        # The request's own thread runs it after the answer: the workers wait out a grace before they may.
+        # The request's own thread runs it: the workers wait out a grace before they may.
         run = None
-        if self._after_answer is not None and not delay and self._tasks.runs_after_answer:
+        if self._in_request is not None and not delay and self._tasks.runs_in_request:
             run = TaskRun(id=task_id, name=name, entity_id=entity, arguments=arguments, attempt=1,
                           max_attempts=task.max_attempts, request_id=self.request_id, owner="")
         now = run is not None and task.is_short(run)
         store.insert_row(self.session, task_id=task_id, name=name, entity=entity, arguments=encoded,
                          max_attempts=task.max_attempts, request_id=self.request_id,
-                         delay=settings.after_answer_grace if now else delay)
+                         delay=settings.in_request_grace if now else delay)
         scoped = transaction_info(self.session)
         enqueued = scoped.get(_ENQUEUED)
         if enqueued is None:
             enqueued = scoped[_ENQUEUED] = _Enqueued()
-            tasks, after_answer = self._tasks, self._after_answer
-            after_commit(self.session, lambda: tasks.announce(enqueued.later, enqueued.now, after_answer))
+            tasks, in_request = self._tasks, self._in_request
+            after_commit(self.session, lambda: tasks.announce(enqueued.later, enqueued.now, in_request))
         if now:
             enqueued.now.append((run, _saved_entity(self.session, task, entity_id)))
         else:
@@ -111,8 +112,8 @@ class _Enqueued:
 def _saved_entity(session: Session, task: Task, entity_id: Any) -> Any:
     """The entity the request holds in its session, which the task's ``retrieve`` would read; else None.
 
-    PERF: the request that saved the entity runs its task after the answer
-    without reading it again (sessions keep what they committed).
+    PERF: the request that saved the entity runs its task without reading
+    it again (sessions keep what they committed).
     """
     if task.repository is None or type(task).retrieve is not Task.retrieve:
         return None

@@ -240,10 +240,11 @@ def run_short_many(tasks: Tasks, owner: str, task_ids: list[str] | None, *, limi
     return len(runs)
 
 
-def run_after_answer(tasks: Tasks, owner: str, run: TaskRun, entity: Any = None) -> Outcome | None:
-    """Run the short task ``run`` that this process's request enqueued, once the request has answered.
+def run_in_request(tasks: Tasks, owner: str, run: TaskRun, entity: Any = None) -> Outcome | None:
+    """Run the short task ``run`` that this process's request enqueued, on its thread, its transaction ended.
 
-    The request inserted the row pending but not due for a grace period,
+    Before or after the request's answer (``TaskSettings.in_request``). The
+    request inserted the row pending but not due for a grace period,
     so no worker claims it meanwhile, and knows what the row holds
     (``run``) and, often, its entity (``entity``: the instance the request
     saved; None: it is read here). The task is run with no transaction

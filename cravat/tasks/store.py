@@ -154,7 +154,7 @@ def finish_pending(conn: Connection, owner: str, task_id: str) -> bool:
     """Mark the task ``task_id`` done if it is still pending (due or not), in the caller's transaction.
 
     What :func:`claim_finished` does, but before the row is due, for the one caller that knows the row
-    already: the request that enqueued it, run after its answer (:func:`cravat.tasks.runner.run_after_answer`).
+    already: the request that enqueued it, which runs it itself (:func:`cravat.tasks.runner.run_in_request`).
     PERF: nothing read back.
     """
     return conn.execute(_FINISH_PENDING, {"task_id": task_id, "owner": owner}).rowcount == 1

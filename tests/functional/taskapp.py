@@ -16,7 +16,7 @@ Configured from the environment (so ``cravat worker`` and the server build the s
     TASKAPP_THREADS        worker threads in the API process (embedded)
     TASKAPP_QUEUE          the RabbitMQ queue (celery)
     TASKAPP_BROKER_URL     amqp://...
-    TASKAPP_AFTER_ANSWER   1 or 0: requests run their short tasks once answered (embedded)
+    TASKAPP_IN_REQUEST     before_answer, after_answer or no: when requests run their short tasks (embedded)
 
     python -m tests.functional.taskapp PORT     # start the lifecycle, serve on 127.0.0.1:PORT
 """
@@ -182,7 +182,7 @@ def settings_from_env() -> dict[str, Any]:
                             ("relay_grace", "TASKAPP_RELAY_GRACE", float),
                             ("concurrency", "TASKAPP_CONCURRENCY", int),
                             ("claim_batch", "TASKAPP_CLAIM_BATCH", int),
-                            ("after_answer", "TASKAPP_AFTER_ANSWER", lambda text: text == "1"),
+                            ("in_request", "TASKAPP_IN_REQUEST", str),
                             ("per_message", "TASKAPP_PER_MESSAGE", int),
                             ("relay_linger", "TASKAPP_RELAY_LINGER", float)):
         if env.get(key):

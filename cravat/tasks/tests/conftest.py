@@ -22,7 +22,7 @@ class Service:
 
     def __init__(self, url, **settings):
         # The workers' tests: a request leaves its task to them (test_after_answer.py has the request's own run).
-        self.api = taskapp.build_app(url, **{"transport": "embedded", "poll": 0.1, "after_answer": False, **settings})
+        self.api = taskapp.build_app(url, **{"transport": "embedded", "poll": 0.1, "in_request": "no", **settings})
         self.database = database_of(self.api)
         self.tasks = tasks_of(self.api)
         migrations.upgrade(self.database)

@@ -1,4 +1,4 @@
-"""A short task its request runs once the answer is sent (embedded transport, ``after_answer``).
+"""A short task its request runs once the answer is sent (embedded transport, ``in_request = "after_answer"``).
 
 The request's thread runs it when the server closes the answer; until then the row waits, pending and not
 due, so no worker claims it; if the answer is never closed (or the process died), the workers take it when
@@ -38,7 +38,7 @@ def effects(s, order_id):
 
 
 def test_the_request_runs_its_short_task_once_the_answer_is_closed(service):
-    s = service(threads=1, after_answer=True, after_answer_grace=30)
+    s = service(threads=1, in_request="after_answer", in_request_grace=30)
     order_id, result = post_unclosed(s)
     # Answered, not yet closed: the order is PENDING and its task waits, not due, for the request's thread.
     assert s.get(order_id)["status"] == "PENDING"
@@ -55,7 +55,7 @@ def test_the_request_runs_its_short_task_once_the_answer_is_closed(service):
 
 
 def test_an_answer_never_closed_leaves_the_task_to_the_workers_after_the_grace(service):
-    s = service(threads=1, after_answer=True, after_answer_grace=0.3)
+    s = service(threads=1, in_request="after_answer", in_request_grace=0.3)
     order_id, _never_closed = post_unclosed(s)
     order = s.wait(order_id, timeout=10)
     assert order["status"] == "ACTIVE"
@@ -65,7 +65,7 @@ def test_an_answer_never_closed_leaves_the_task_to_the_workers_after_the_grace(s
 
 
 def test_a_worker_that_took_it_first_makes_the_late_close_a_no_op(service):
-    s = service(threads=1, after_answer=True, after_answer_grace=30)
+    s = service(threads=1, in_request="after_answer", in_request_grace=30)
     order_id, result = post_unclosed(s)
     s.rows(f"UPDATE cravat_tasks SET run_after = 0 WHERE entity = '{order_id}' RETURNING id")  # the grace is over
     s.tasks._worker.wake()
@@ -78,7 +78,7 @@ def test_a_worker_that_took_it_first_makes_the_late_close_a_no_op(service):
 
 
 def test_a_task_that_is_not_short_goes_to_the_workers_at_once(service):
-    s = service(threads=1, after_answer=True, after_answer_grace=30)
+    s = service(threads=1, in_request="after_answer", in_request_grace=30)
     order_id, result = post_unclosed(s, sleep=0.01)  # taskapp: a task that sleeps is not short
     assert task_of(s, order_id).wait == pytest.approx(0, abs=1)
     assert not hasattr(result, "close")  # nothing left for after the answer: the plain list of its bytes
@@ -87,7 +87,7 @@ def test_a_task_that_is_not_short_goes_to_the_workers_at_once(service):
 
 
 def test_a_process_with_no_worker_threads_leaves_its_tasks_to_worker_processes(service):
-    s = service(threads=0, after_answer=True)
+    s = service(threads=0, in_request="after_answer")
     order_id = s.order()
     time.sleep(0.1)
     assert s.get(order_id)["status"] == "PENDING"
@@ -95,7 +95,7 @@ def test_a_process_with_no_worker_threads_leaves_its_tasks_to_worker_processes(s
 
 
 def test_a_task_that_raises_after_the_answer_is_recorded_as_its_first_attempt(service):
-    s = service(threads=1, after_answer=True, after_answer_grace=30)
+    s = service(threads=1, in_request="after_answer", in_request_grace=30)
     order_id, result = post_unclosed(s, fail="refused")
     result.close()
     order = s.get(order_id)
@@ -107,7 +107,7 @@ def test_a_task_that_raises_after_the_answer_is_recorded_as_its_first_attempt(se
 
 
 def test_a_transient_failure_after_the_answer_is_retried_by_the_workers(service):
-    s = service(threads=1, after_answer=True, after_answer_grace=30)
+    s = service(threads=1, in_request="after_answer", in_request_grace=30)
     order_id, result = post_unclosed(s, fail="flaky")
     result.close()
     task = task_of(s, order_id)

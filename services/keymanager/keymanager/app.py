@@ -18,7 +18,8 @@ task_transport     KEYMANAGER_TASK_TRANSPORT       ``embedded`` (worker threads 
 broker_url         KEYMANAGER_BROKER_URL           (celery) ``amqp://guest:guest@127.0.0.1//``
 task_threads       KEYMANAGER_TASK_THREADS         cravat.tasks' default
 task_queue         KEYMANAGER_TASK_QUEUE           cravat.tasks' default
-task_after_answer  KEYMANAGER_TASK_AFTER_ANSWER    ``true``: a key order's request runs its task once answered
+task_in_request    KEYMANAGER_TASK_IN_REQUEST      ``before_answer``: a key order's request runs its task
+                                                   (``after_answer``, ``no``: cravat.tasks' in_request)
 crypto_plugin      KEYMANAGER_CRYPTO_PLUGIN        ``simple_crypto``
 kek / kek_file     KEYMANAGER_KEK / _KEK_FILE      a development KEK beside a SQLite database
 max_secret_bytes   KEYMANAGER_MAX_SECRET_BYTES     20000 (Barbican's max_allowed_secret_in_bytes)
@@ -55,7 +56,7 @@ SERVICE_SETTINGS = {
     "broker_url": "KEYMANAGER_BROKER_URL",
     "task_threads": "KEYMANAGER_TASK_THREADS",
     "task_queue": "KEYMANAGER_TASK_QUEUE",
-    "task_after_answer": "KEYMANAGER_TASK_AFTER_ANSWER",
+    "task_in_request": "KEYMANAGER_TASK_IN_REQUEST",
     "crypto_plugin": "KEYMANAGER_CRYPTO_PLUGIN",
     "kek": "KEYMANAGER_KEK",
     "kek_file": "KEYMANAGER_KEK_FILE",
@@ -95,11 +96,8 @@ def _task_settings(service: dict[str, Any]) -> dict[str, Any]:
     task_settings: dict[str, Any] = {"transport": service.get("task_transport") or "embedded"}
     if service.get("task_threads") not in (None, ""):
         task_settings["threads"] = int(service["task_threads"])
-    flag = str(service.get("task_after_answer") or "").strip().lower()
-    if flag:
-        if flag not in ("true", "false", "1", "0", "yes", "no"):
-            raise ValueError(f"task_after_answer must be true or false, not {service['task_after_answer']!r}")
-        task_settings["after_answer"] = flag in ("true", "1", "yes")
+    if service.get("task_in_request"):
+        task_settings["in_request"] = str(service["task_in_request"]).strip()  # TaskSettings checks the value
     for name, key in (("broker_url", "broker_url"), ("task_queue", "queue")):
         if service.get(name):
             task_settings[key] = service[name]
