@@ -259,7 +259,9 @@ def run_in_request(tasks: Tasks, owner: str, run: TaskRun, entity: Any = None) -
     """
     run.owner = owner
     task = tasks.registry[run.name]
-    started = _started(run)
+    # PERF: its start is a DEBUG line, its end the INFO one (naming the entity too): the two come a moment
+    # apart on one thread, and each line cost about 35 us of a key order's 0.8 ms here (INFO to a file).
+    started = _started(run, logging.DEBUG)
     try:
         if entity is None:
             with tasks.database.transaction() as session:
@@ -293,17 +295,18 @@ def _run_of(row: Any, owner: str) -> TaskRun:
                    attempt=row.attempts, max_attempts=row.max_attempts, request_id=row.request_id, owner=owner)
 
 
-def _started(run: TaskRun) -> float:
-    LOG.info("task %s %s started: entity %s, attempt %d of %d, request %s", run.name, run.id, run.entity_id,
-             run.attempt, run.max_attempts, run.request_id)
+def _started(run: TaskRun, level: int = logging.INFO) -> float:
+    LOG.log(level, "task %s %s started: entity %s, attempt %d of %d, request %s", run.name, run.id, run.entity_id,
+            run.attempt, run.max_attempts, run.request_id)
     return time.monotonic()
 
 
 def _ended(run: TaskRun, started: float, outcome: Outcome) -> Outcome:
     elapsed = time.monotonic() - started
     log = LOG.info if outcome.kind == DONE_OUTCOME else LOG.warning
-    log("task %s %s ended: %s in %.3fs, attempt %d, request %s%s", run.name, run.id, outcome.kind, elapsed,
-        run.attempt, run.request_id, f" ({outcome.code}: {outcome.reason})" if outcome.reason else "")
+    log("task %s %s ended: %s in %.3fs, entity %s, attempt %d, request %s%s", run.name, run.id, outcome.kind,
+        elapsed, run.entity_id, run.attempt, run.request_id,
+        f" ({outcome.code}: {outcome.reason})" if outcome.reason else "")
     return outcome
 
 

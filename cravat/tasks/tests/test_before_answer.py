@@ -57,3 +57,12 @@ def test_requests_run_their_short_tasks_before_their_answers_unless_told_otherwi
     with pytest.raises(ValueError, match="in_request 'later' is not one of before_answer, after_answer, no"):
         TaskSettings(in_request="later")
 
+
+def test_a_task_run_in_its_request_logs_one_info_line_naming_task_entity_outcome_and_request(service, caplog):
+    s = service(threads=1, in_request="before_answer", in_request_grace=30)
+    caplog.set_level("INFO", logger="cravat.tasks")
+    order_id, _ = post_unclosed(s)
+    (task,) = s.rows("SELECT id, request_id FROM cravat_tasks")
+    lines = [r.getMessage() for r in caplog.records if task.id in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "ended: done in" in lines[0] and order_id in lines[0] and task.request_id in lines[0]
