@@ -19,9 +19,10 @@ HTTP: both served by gunicorn (its gthread worker, the same ``--workers``
 and threads), then both by granian (cravat's default server, through
 ``cravat serve``; Barbican through granian's own command with the same
 workers and app threads), loaded by a closed-loop client of ``--connections``
-keep-alive connections for ``--seconds`` per scenario (reads by wrk when it
-is installed, ``apt-get install wrk``, else by Python threads; writes by
-Python threads, on one connection when a worker has more than one thread);
+keep-alive connections for ``--seconds`` per scenario (wrk when it is
+installed, ``apt-get install wrk``, the writes through bench/wrk_writes.lua,
+else Python threads; writes on one connection when a worker has more than
+one thread);
 the figure is requests per second, the median of ``--rounds`` rounds, and
 each cravat row's ratio is to Barbican on the same server. The four servers
 run side by side (each Barbican with its own home and database), and each
@@ -347,6 +348,37 @@ def wrk_load(port: int, path: str, headers: dict, connections: int, seconds: flo
     return float(rate.group(1)), int(failed.group(1)) if failed else 0
 
 
+#: wrk's script for the writes (a unit: a secret stored, or an order created and seen ACTIVE).
+WRK_WRITES = Path(__file__).with_name("wrk_writes.lua")
+
+
+def wrk_write_load(port: int, method: str, path: str, body: bytes, headers: dict, connections: int,
+                   seconds: float) -> tuple[float, int]:
+    """(units per second, failed units) of a write scenario, loaded by wrk with bench/wrk_writes.lua: the
+    same units as :func:`load`'s, from one wrk thread per connection (each its own script state). Python's
+    http.client cost about 0.12-0.18 ms of the client's CPU an order, a tenth of cravat's whole loop on one
+    connection and a hundredth of Barbican's: the faster service's figure would carry the client's cost."""
+    BENCH.mkdir(exist_ok=True)
+    body_file = BENCH / f"wrk-body-{port}"
+    body_file.write_bytes(body)
+    mode = ["order", path, str(body_file)] if method == "ORDER" else ["post", path, str(body_file), "201"]
+    command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds:g}s", "-s", str(WRK_WRITES)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    try:
+        out = subprocess.run([*command, f"http://127.0.0.1:{port}", "--", *mode], capture_output=True, text=True,
+                             timeout=seconds + 60).stdout
+    finally:
+        body_file.unlink(missing_ok=True)
+    units = re.search(r"units (\d+) failed (\d+) seconds ([\d.]+)", out)
+    if units is None or float(units.group(3)) <= 0:
+        raise SystemExit(f"wrk measured nothing on {method} {path}: {out[-300:]!r}")
+    errors = re.search(r"Socket errors:.*", out)
+    if errors:
+        print(f"wrk on {method} {path}: {errors.group(0)}", file=sys.stderr)
+    return int(units.group(1)) / float(units.group(3)), int(units.group(2))
+
+
 def http_arm(opts, threads: int) -> dict:
     """{server: {scenario: (median rate, failed)}}: the four servers run side by side, idle but for the
     one being loaded, and each scenario is loaded on each of them in turn, ``--rounds`` times, the order
@@ -384,11 +416,13 @@ def http_arm(opts, threads: int) -> dict:
                 for label in turn:
                     _, method, path, body, headers = scenarios[label][index]
                     port = servers[label].port
-                    if scenario not in WRITES and opts.client == "wrk":
-                        sample = wrk_load(port, path, headers, opts.connections, opts.seconds)
+                    connections = write_connections(scenario, threads, opts)
+                    if opts.client == "python":
+                        sample = load(port, method, path, body, headers, connections, opts.seconds)
+                    elif scenario in WRITES:
+                        sample = wrk_write_load(port, method, path, body, headers, connections, opts.seconds)
                     else:
-                        sample = load(port, method, path, body, headers, write_connections(scenario, threads, opts),
-                                      opts.seconds)
+                        sample = wrk_load(port, path, headers, connections, opts.seconds)
                     samples[label].setdefault(scenario, []).append(sample)
     finally:
         for server in servers.values():
@@ -440,10 +474,11 @@ def report(command: str, opts, inproc_results, http_rows) -> str:
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
     if http_rows:
-        client = ("wrk" if opts.client == "wrk" else "Python's http.client in threads")
+        client = ("wrk (the writes with bench/wrk_writes.lua, a wrk thread a connection)" if opts.client == "wrk"
+                  else "Python's http.client in threads")
         lines += ["Each cravat figure's ratio is to Barbican on the same server. The four servers run side by side;"
                   " each scenario loads each server in turn, once a round, the order rotated every round.",
-                  "", f"Reads are loaded by {client}; writes ({', '.join(WRITES)}) by Python's http.client, on "
+                  "", f"Loaded by {client}. The writes ({', '.join(WRITES)}) on "
                   f"{opts.connections} connections with 1 thread a worker and on one with more, for every service: "
                   "Barbican on SQLite answers writes made at once with 'database is locked'."]
     return "\n".join(lines) + "\n"
@@ -466,7 +501,7 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python",
-                        help="the HTTP read scenarios' load generator (default: wrk when installed; "
+                        help="the HTTP scenarios' load generator (default: wrk when installed; "
                              "Debian: apt-get install wrk)")
     parser.add_argument("--setup-only", action="store_true")
     parser.add_argument("--markdown", metavar="FILE")
