@@ -339,7 +339,7 @@ class TasksResource:
 
         "before_answer": once the request's transaction has committed and closed, whichever resource
         opened it (:func:`cravat.db.after_transaction`). PERF: measured on the key manager (granian, 8
-        threads, an order then its GET on one keep-alive connection), 0.94 ms of CPU an order against
+        threads, an order then its GET on one keep-alive connection), 0.93 ms of CPU an order against
         1.12 after the answer, where the GET arrives while the task runs, on another of granian's
         threads, and the two trade the GIL and the machine's two cores (5 preemptions an order).
         """
