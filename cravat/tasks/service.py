@@ -325,6 +325,7 @@ class TasksResource:
     def __init__(self, tasks: Tasks) -> None:
         self.tasks = tasks
         self.database = tasks.database
+        self._after_answer = tasks.settings.in_request == "after_answer"  # settings are fixed: decided once
 
     def __call__(self, req: Any) -> Any:
         return self._open(req)
@@ -343,7 +344,7 @@ class TasksResource:
         1.12 after the answer, where the GET arrives while the task runs, on another of granian's
         threads, and the two trade the GIL and the machine's two cores (5 preemptions an order).
         """
-        if self.tasks.settings.in_request == "after_answer":
+        if self._after_answer:
             return req.after_answer
         return functools.partial(after_transaction, req.environ)
 

@@ -77,8 +77,20 @@ def test_a_worker_that_took_it_first_makes_the_late_close_a_no_op(service):
     assert effects(s, order_id) == 1
 
 
-def test_a_task_that_is_not_short_goes_to_the_workers_at_once(service):
-    s = service(threads=1, in_request="after_answer", in_request_grace=30)
+#: The two ways a request runs its own short tasks; the tests below hold for both.
+MODES = ("after_answer", "before_answer")
+
+
+def finish(result):
+    """What the server does once the answer is sent: close it (a before-answer run left nothing to close)."""
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_task_that_is_not_short_goes_to_the_workers_at_once(service, mode):
+    s = service(threads=1, in_request=mode, in_request_grace=30)
     order_id, result = post_unclosed(s, sleep=0.01)  # taskapp: a task that sleeps is not short
     assert task_of(s, order_id).wait == pytest.approx(0, abs=1)
     assert not hasattr(result, "close")  # nothing left for after the answer: the plain list of its bytes
@@ -94,10 +106,11 @@ def test_a_process_with_no_worker_threads_leaves_its_tasks_to_worker_processes(s
     assert task_of(s, order_id).state == "pending"
 
 
-def test_a_task_that_raises_after_the_answer_is_recorded_as_its_first_attempt(service):
-    s = service(threads=1, in_request="after_answer", in_request_grace=30)
-    order_id, result = post_unclosed(s, fail="refused")
-    result.close()
+@pytest.mark.parametrize("mode", MODES)
+def test_a_task_that_raises_in_its_request_is_recorded_as_its_first_attempt(service, mode):
+    s = service(threads=1, in_request=mode, in_request_grace=30)
+    order_id, result = post_unclosed(s, fail="refused")  # the answer is the 202 all the same
+    finish(result)
     order = s.get(order_id)
     assert (order["status"], order["error_status_code"], order["error_reason"]) == (
         "ERROR", "400", "bit_length 7 is not supported")
@@ -106,10 +119,11 @@ def test_a_task_that_raises_after_the_answer_is_recorded_as_its_first_attempt(se
     assert effects(s, order_id) == 0
 
 
-def test_a_transient_failure_after_the_answer_is_retried_by_the_workers(service):
-    s = service(threads=1, in_request="after_answer", in_request_grace=30)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_transient_failure_in_its_request_is_retried_by_the_workers(service, mode):
+    s = service(threads=1, in_request=mode, in_request_grace=30)
     order_id, result = post_unclosed(s, fail="flaky")
-    result.close()
+    finish(result)
     task = task_of(s, order_id)
     assert task.state in ("pending", "running", "dead") and "the HSM is busy" in task.last_error
     order = s.wait(order_id, until=lambda o: o["status"] == "ERROR", timeout=10)  # taskapp: 3 attempts, then dead

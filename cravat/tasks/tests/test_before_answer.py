@@ -24,32 +24,7 @@ def test_the_request_runs_its_short_task_before_its_answer(service):
     assert effects(s, order_id) == 1
 
 
-def test_a_task_that_raises_before_the_answer_is_recorded_and_the_answer_is_still_given(service):
-    s = service(threads=1, in_request="before_answer", in_request_grace=30)
-    order_id, _ = post_unclosed(s, fail="refused")  # post_unclosed checks the answer is the 202
-    order = s.get(order_id)
-    assert (order["status"], order["error_status_code"], order["error_reason"]) == (
-        "ERROR", "400", "bit_length 7 is not supported")
-    task = task_of(s, order_id)
-    assert (task.state, task.attempts) == ("failed", 1)
-    assert effects(s, order_id) == 0
-
-
-def test_a_transient_failure_before_the_answer_is_retried_by_the_workers(service):
-    s = service(threads=1, in_request="before_answer", in_request_grace=30)
-    order_id, _ = post_unclosed(s, fail="flaky")
-    task = task_of(s, order_id)
-    assert task.state in ("pending", "running", "dead") and "the HSM is busy" in task.last_error
-    order = s.wait(order_id, until=lambda o: o["status"] == "ERROR", timeout=10)  # taskapp: 3 attempts, then dead
-    assert task_of(s, order_id).attempts == 3 and order["error_status_code"] == "500"
-
-
-def test_a_task_that_is_not_short_goes_to_the_workers_at_once(service):
-    s = service(threads=1, in_request="before_answer", in_request_grace=30)
-    order_id, _ = post_unclosed(s, sleep=0.01)  # taskapp: a task that sleeps is not short
-    assert task_of(s, order_id).wait == pytest.approx(0, abs=1)
-    assert s.wait(order_id, timeout=10)["status"] == "ACTIVE"
-    assert task_of(s, order_id).lease_owner.endswith("-0")
+# A task that raises, fails for a while or is not short: as after the answer (test_after_answer.py, MODES).
 
 
 def test_requests_run_their_short_tasks_before_their_answers_unless_told_otherwise():
